@@ -1,0 +1,19 @@
+"""Load everything a new installation needs: roles, demo organisation, knowledge base, questions.
+
+Idempotent: running it again creates nothing new and changes nothing.
+"""
+
+from django.core.management.base import BaseCommand
+
+from portal.organisation.demo import load_demo_organisation
+
+
+class Command(BaseCommand):
+    help = "载入初始数据：角色、示范组织与账号、知识库、题库（可重复执行，不会重复创建）。"
+
+    def handle(self, *args, **options):
+        organisation = load_demo_organisation()
+        self.stdout.write(
+            f"组织与账号：新建单位 {organisation.units_created} 个，"
+            f"新建人员 {organisation.people_created} 人。"
+        )

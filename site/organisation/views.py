@@ -1,0 +1,61 @@
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, render
+
+from .forms import LoginForm
+from .models import StaffProfile
+from .selectors import can_see_everyone, supervised_units, visible_profiles, visible_units
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+def _require_people_access(user) -> None:
+    if not (can_see_everyone(user) or supervised_units(user).exists()):
+        raise PermissionDenied("只有班组长、值长和人资人员可以查看人员名单。")
+
+
+@login_required
+def my_profile(request):
+    profile = StaffProfile.objects.select_related("unit").filter(user=request.user).first()
+    return render(request, "organisation/my_profile.html", {"profile": profile})
+
+
+@login_required
+def people_list(request):
+    _require_people_access(request.user)
+    units = visible_units(request.user).annotate(member_count=Count("members"))
+    selected_code = request.GET.get("unit", "")
+    profiles = visible_profiles(request.user).select_related("unit", "user")
+    selected_unit = None
+    if selected_code:
+        selected_unit = units.filter(code=selected_code).first()
+        if selected_unit is None:
+            profiles = profiles.none()
+        else:
+            profiles = profiles.filter(unit__path__startswith=selected_unit.path)
+    return render(
+        request,
+        "organisation/people_list.html",
+        {
+            "units": units,
+            "profiles": profiles.order_by("unit__path", "employee_number"),
+            "selected_code": selected_code,
+            "selected_unit": selected_unit,
+        },
+    )
+
+
+@login_required
+def person_detail(request, employee_number: str):
+    # Not visible and not existing look the same (404), so ids cannot be probed.
+    profile = get_object_or_404(
+        visible_profiles(request.user).select_related("unit", "user"),
+        employee_number=employee_number,
+    )
+    return render(request, "organisation/person_detail.html", {"profile": profile})

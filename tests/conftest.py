@@ -1,0 +1,74 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from portal.organisation.demo import load_demo_organisation
+
+DEMO_PASSWORD = "Demo@2026"
+
+
+def pytest_collection_modifyitems(config, items):
+    # Decided at collection time from the configured database, so the skip reason is visible.
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" in engine:
+        return
+    skip = pytest.mark.skip(
+        reason=(
+            "仅在 PostgreSQL 上运行（并发测试）："
+            "设置 TEST_DATABASE_URL 后 make test 会在 PostgreSQL 上再跑一遍"
+        )
+    )
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def demo_org(db):
+    """The demo organisation of fixtures/demo/organisation.yaml (13 units, 49 people)."""
+    load_demo_organisation()
+
+
+@pytest.fixture
+def user_by_username(demo_org):
+    def get(username: str):
+        return get_user_model().objects.get(username=username)
+
+    return get
+
+
+@pytest.fixture
+def staff_user(user_by_username):
+    return user_by_username("DL1020")  # 营业二班 counter clerk
+
+
+@pytest.fixture
+def team_leader(user_by_username):
+    return user_by_username("DL1019")  # 营业二班 班组长
+
+
+@pytest.fixture
+def hall_head(user_by_username):
+    return user_by_username("DL2002")  # 中心营业厅 主任: supervises the hall and both its teams
+
+
+@pytest.fixture
+def hr_user(user_by_username):
+    return user_by_username("hr")
+
+
+@pytest.fixture
+def editor_user(user_by_username):
+    return user_by_username("editor")
+
+
+@pytest.fixture
+def admin_user_demo(user_by_username):
+    return user_by_username("admin")
