@@ -12,6 +12,7 @@ VAR_DIR = BASE_DIR / "var"  # git-ignored: SQLite file, media, collected static
 INSTALLED_APPS = [
     "portal.home",
     "portal.organisation",
+    "portal.search",
     "cases",
     "quizzes",
     "wagtail.contrib.forms",

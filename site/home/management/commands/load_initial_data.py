@@ -5,6 +5,7 @@ Idempotent: running it again creates nothing new and changes nothing.
 
 from django.core.management.base import BaseCommand
 
+from cases.loaders import load_knowledge
 from portal.organisation.demo import load_demo_organisation
 
 
@@ -16,4 +17,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"组织与账号：新建单位 {organisation.units_created} 个，"
             f"新建人员 {organisation.people_created} 人。"
+        )
+        knowledge = load_knowledge()
+        self.stdout.write(
+            f"知识库：新建来源文件 {knowledge.sources} 个、规范 {knowledge.rule_sets} 套、"
+            f"规范条目 {knowledge.rules} 条、知识问答 {knowledge.qa_items} 条、案例 {knowledge.cases} 个。"
         )

@@ -1,0 +1,80 @@
+"""Traceability: every stored quote must occur in the source text shipped under fixtures/sources/.
+
+Whitespace is ignored when comparing (the texts were extracted from PDFs and web pages with arbitrary
+line breaks); nothing else is loosened.
+"""
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+WHITESPACE = re.compile(r"\s+")
+
+
+def squash(text: str) -> str:
+    return WHITESPACE.sub("", text or "")
+
+
+def sources_dir() -> Path:
+    return Path(settings.FIXTURES_DIR) / "sources"
+
+
+def read_source(file_name: str) -> str:
+    return (sources_dir() / file_name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class StoredQuote:
+    kind: str  # 规范条目 / 知识问答 / 案例 / 试题 …
+    label: str  # what to show when the quote is not found
+    source_file: str
+    quote: str
+
+
+# Each app that stores quotes registers a function yielding its StoredQuotes (in AppConfig.ready).
+QUOTE_PROVIDERS: list[Callable[[], Iterable[StoredQuote]]] = []
+
+
+@dataclass
+class VerificationReport:
+    counts: Counter = field(default_factory=Counter)
+    missing: list[StoredQuote] = field(default_factory=list)
+    coverage: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing
+
+
+def verify_quotes(quotes: Iterable[StoredQuote]) -> VerificationReport:
+    report = VerificationReport()
+    squashed_sources: dict[str, str] = {}
+    covered: dict[str, bytearray] = {}
+    for stored in quotes:
+        if stored.source_file not in squashed_sources:
+            try:
+                squashed_sources[stored.source_file] = squash(read_source(stored.source_file))
+            except (FileNotFoundError, IsADirectoryError):
+                squashed_sources[stored.source_file] = ""
+            covered[stored.source_file] = bytearray(len(squashed_sources[stored.source_file]))
+        needle = squash(stored.quote)
+        haystack = squashed_sources[stored.source_file]
+        position = haystack.find(needle) if needle else -1
+        if position < 0:
+            report.missing.append(stored)
+            continue
+        report.counts[stored.kind] += 1
+        covered[stored.source_file][position : position + len(needle)] = b"\x01" * len(needle)
+    for path in sorted(sources_dir().glob("*.txt")):
+        mask = covered.get(path.name)
+        report.coverage[path.name] = (sum(mask) / len(mask)) if mask else 0.0
+    return report
+
+
+def all_stored_quotes() -> Iterable[StoredQuote]:
+    for provider in QUOTE_PROVIDERS:
+        yield from provider()
