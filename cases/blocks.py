@@ -12,7 +12,6 @@ class CaseSectionBlock(blocks.StructBlock):
 
     class Meta:
         icon = "doc-full"
-        template = "cases/blocks/case_section.html"
 
 
 class ViolatedClauseBlock(blocks.StructBlock):
@@ -29,7 +28,6 @@ class ViolationsBlock(blocks.StructBlock):
 
     class Meta:
         icon = "warning"
-        template = "cases/blocks/violations.html"
 
 
 # (block name, label). The labels are the headings the source documents use.

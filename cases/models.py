@@ -6,6 +6,7 @@ it came from (`quote`); the shown fields hold the cleaned, Simplified-Chinese te
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
@@ -46,6 +47,9 @@ class SourceDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:source_detail", args=[self.file_name])
 
     @property
     def code(self) -> str:
@@ -91,6 +95,9 @@ class RuleSet(index.Indexed, models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.version}）" if self.version else self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("cases:rule_set", args=[self.code])
+
 
 class RuleItem(index.Indexed, SourcedMixin):
     rule_set = models.ForeignKey(
@@ -131,6 +138,9 @@ class RuleItem(index.Indexed, SourcedMixin):
     def __str__(self) -> str:
         label = f"{self.number} " if self.number else ""
         return f"{self.rule_set.name} {label}{self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:rule_detail", args=[self.rule_set.code, self.key])
 
     @property
     def reference(self) -> str:
@@ -173,6 +183,9 @@ class QAItem(index.Indexed, SourcedMixin):
 
     def __str__(self) -> str:
         return self.question
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:qa_detail", args=[self.code])
 
     def search_tokens(self) -> str:
         return index_tokens(f"{self.question} {self.answer}")

@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from portal.organisation.views import LoginView
+from portal.search import views as search_views
 
 account_urls = [
     path("login/", LoginView.as_view(), name="login"),
@@ -31,6 +32,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include(account_urls)),
     path("", include("portal.organisation.urls")),
+    path("knowledge/", include("cases.urls")),
+    path("search/", search_views.search, name="search"),
 ]
 
 if settings.DEBUG:

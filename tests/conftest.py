@@ -1,5 +1,8 @@
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db import connection
 
 from portal.organisation.demo import load_demo_organisation
@@ -23,6 +26,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the seed content and demo data once per test session, as `make setup` does.
+
+    Tests run inside transactions that roll back, so each starts from this state. (pytest-django
+    runs transactional tests last; they flush the database.)
+    """
+    with django_db_blocker.unblock():
+        call_command("load_initial_data", stdout=io.StringIO())
 
 
 @pytest.fixture

@@ -1,0 +1,94 @@
+"""Admin wiring: the knowledge base as snippets under one 知识库 menu (cases live in the page tree)."""
+
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from .models import QAItem, RuleItem, RuleSet, SourceDocument
+
+SOURCE_PANELS = [MultiFieldPanel([FieldPanel("source"), FieldPanel("quote")], heading="出处")]
+
+
+class SourceDocumentViewSet(SnippetViewSet):
+    model = SourceDocument
+    icon = "doc-full"
+    menu_label = "来源文件"
+    list_display = ["title", "file_name", "traditional"]
+    search_fields = ["title", "file_name"]
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("file_name"),
+        FieldPanel("traditional"),
+        FieldPanel("text"),
+    ]
+
+
+class RuleSetViewSet(SnippetViewSet):
+    model = RuleSet
+    icon = "list-ul"
+    menu_label = "规范"
+    list_display = ["name", "code", "kind", "version", "effective_date"]
+    list_filter = ["kind", "source"]
+    search_fields = ["name", "code"]
+    panels = [
+        FieldPanel("code"),
+        FieldPanel("name"),
+        FieldPanel("kind"),
+        FieldPanel("issuer"),
+        FieldPanel("version"),
+        FieldPanel("effective_date"),
+        FieldPanel("description"),
+        FieldPanel("sort_order"),
+        MultiFieldPanel([FieldPanel("source"), FieldPanel("quote")], heading="出处"),
+    ]
+
+
+class RuleItemViewSet(SnippetViewSet):
+    model = RuleItem
+    icon = "tick-inverse"
+    menu_label = "规范条目"
+    list_display = ["title", "rule_set", "number", "category"]
+    list_filter = ["rule_set", "category", "source"]
+    search_fields = ["title", "text"]
+    panels = [
+        FieldPanel("rule_set"),
+        FieldPanel("key"),
+        FieldPanel("number"),
+        FieldPanel("title"),
+        FieldPanel("text"),
+        FieldPanel("category"),
+        FieldPanel("supersedes"),
+        FieldPanel("sort_order"),
+        *SOURCE_PANELS,
+    ]
+
+
+class QAItemViewSet(SnippetViewSet):
+    model = QAItem
+    icon = "help"
+    menu_label = "知识问答"
+    list_display = ["question", "collection", "category", "number"]
+    list_filter = ["collection", "category", "source"]
+    search_fields = ["question", "answer"]
+    panels = [
+        FieldPanel("code"),
+        FieldPanel("collection"),
+        FieldPanel("category"),
+        FieldPanel("number"),
+        FieldPanel("question"),
+        FieldPanel("answer"),
+        FieldPanel("key_points"),
+        FieldPanel("related_rules"),
+        FieldPanel("sort_order"),
+        *SOURCE_PANELS,
+    ]
+
+
+class KnowledgeViewSetGroup(SnippetViewSetGroup):
+    menu_label = "知识库"
+    menu_icon = "folder-open-inverse"
+    menu_order = 200
+    items = (RuleSetViewSet, RuleItemViewSet, QAItemViewSet, SourceDocumentViewSet)
+
+
+register_snippet(KnowledgeViewSetGroup)
