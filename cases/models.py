@@ -16,6 +16,7 @@ from wagtail.search import index
 from portal.search.cjk import index_tokens
 
 from .blocks import CaseBodyBlock
+from .forms import QAItemForm
 
 
 class Category(models.TextChoices):
@@ -168,6 +169,8 @@ class QAItem(index.Indexed, SourcedMixin):
         RuleItem, verbose_name="相关规范条目", blank=True, related_name="qa_items"
     )
     sort_order = models.PositiveIntegerField("排序", default=0)
+
+    base_form_class = QAItemForm
 
     search_fields = [
         index.SearchField("question"),

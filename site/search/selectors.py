@@ -63,7 +63,7 @@ def site_search(query: str, *, per_kind: int = 20) -> list[ResultGroup]:
         for obj in page:
             group.hits.append(
                 Hit(
-                    title=excerpt(kind.title(obj), marks, width=60),
+                    title=excerpt(kind.title(obj), marks, width=None),
                     excerpt=excerpt(kind.text(obj), marks),
                     url=kind.url(obj),
                 )
