@@ -33,6 +33,7 @@ urlpatterns = [
     path("accounts/", include(account_urls)),
     path("", include("portal.organisation.urls")),
     path("knowledge/", include("cases.urls")),
+    path("", include("quizzes.urls")),
     path("search/", search_views.search, name="search"),
 ]
 

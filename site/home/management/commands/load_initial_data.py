@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 
 from cases.loaders import load_knowledge
 from portal.organisation.demo import load_demo_organisation
+from quizzes.loaders import load_questions
 
 
 class Command(BaseCommand):
@@ -22,4 +23,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"知识库：新建来源文件 {knowledge.sources} 个、规范 {knowledge.rule_sets} 套、"
             f"规范条目 {knowledge.rules} 条、知识问答 {knowledge.qa_items} 条、案例 {knowledge.cases} 个。"
+        )
+        questions = load_questions()
+        self.stdout.write(
+            f"题库：新建试题 {questions.questions} 道、由知识问答生成简答题 {questions.from_qa} 道、"
+            f"组卷规则 {questions.blueprints} 套、考试 {questions.exams} 场。"
         )

@@ -1,0 +1,176 @@
+"""Grading rules as plain functions: no database access here.
+
+Responses as stored: single → int option index; multiple → sorted list of indices;
+truefalse → bool; fill → list of strings, one per blank; short → string.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from portal.search.cjk import to_simplified
+
+from .models import MultipleScoring, QuestionType
+
+BLANK = "____"
+PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
+CENT = Decimal("0.01")
+
+
+def normalise_text(text: str) -> str:
+    """For comparing free text: width, case, Traditional/Simplified, punctuation and spaces."""
+    text = unicodedata.normalize("NFKC", str(text or ""))
+    return PUNCTUATION.sub("", to_simplified(text)).lower()
+
+
+def validate_answer_key(qtype: str, options: list, answer, stem: str = "") -> list[str]:
+    """Problems with a question's answer key, in Chinese; empty when it is valid."""
+    errors = []
+    if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        if not isinstance(options, list) or len(options) < 2:
+            errors.append("选择题至少需要两个选项。")
+        elif any(not str(option).strip() for option in options):
+            errors.append("选项不能为空。")
+        elif len({str(option).strip() for option in options}) != len(options):
+            errors.append("选项不能重复。")
+        indices = answer if isinstance(answer, list) else None
+        if not indices or any(
+            not isinstance(i, int) or not 0 <= i < len(options or []) for i in indices
+        ):
+            errors.append("正确答案必须是选项中的一项或几项。")
+        elif qtype == QuestionType.SINGLE and len(indices) != 1:
+            errors.append("单选题只能有一个正确答案。")
+        elif qtype == QuestionType.MULTIPLE and len(indices) < 2:
+            errors.append("多选题至少要有两个正确答案。")
+    elif qtype == QuestionType.TRUE_FALSE:
+        if not (isinstance(answer, list) and len(answer) == 1 and isinstance(answer[0], bool)):
+            errors.append("判断题的答案必须是“对”或“错”。")
+    elif qtype == QuestionType.FILL:
+        blanks = stem.count(BLANK)
+        if (
+            not isinstance(answer, list)
+            or not answer
+            or any(
+                not isinstance(alts, list) or not [a for a in alts if str(a).strip()]
+                for alts in answer
+            )
+        ):
+            errors.append("填空题每个空至少要有一个可接受的答案。")
+        elif blanks != len(answer):
+            errors.append(f"题干中有 {blanks} 个空（____），但答案给了 {len(answer)} 个空。")
+    elif qtype == QuestionType.SHORT:
+        if not isinstance(answer, list) or not [p for p in answer if str(p).strip()]:
+            errors.append("简答题至少需要一个答题要点。")
+    else:
+        errors.append("未知题型。")
+    return errors
+
+
+def normalise_response(qtype: str, raw, option_count: int = 0, blank_count: int = 0):
+    """Turn what the browser sent into the stored form; ValueError (Chinese) if it is malformed."""
+    if raw is None or raw == "" or raw == []:
+        return None
+    if qtype == QuestionType.SINGLE:
+        if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw < option_count:
+            raise ValueError("所选选项不存在。")
+        return raw
+    if qtype == QuestionType.MULTIPLE:
+        if not isinstance(raw, list) or any(
+            isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < option_count for i in raw
+        ):
+            raise ValueError("所选选项不存在。")
+        return sorted(set(raw))
+    if qtype == QuestionType.TRUE_FALSE:
+        if not isinstance(raw, bool):
+            raise ValueError("判断题只能选择“对”或“错”。")
+        return raw
+    if qtype == QuestionType.FILL:
+        if (
+            not isinstance(raw, list)
+            or len(raw) != blank_count
+            or any(not isinstance(x, str) for x in raw)
+        ):
+            raise ValueError(f"填空题应填写 {blank_count} 个空。")
+        if any(len(x) > 200 for x in raw):
+            raise ValueError("每个空最多填写 200 个字。")
+        return [x.strip() for x in raw]
+    if qtype == QuestionType.SHORT:
+        if not isinstance(raw, str):
+            raise ValueError("简答题请填写文字。")
+        if len(raw) > 5000:
+            raise ValueError("简答题最多填写 5000 个字。")
+        return raw
+    raise ValueError("未知题型。")
+
+
+@dataclass
+class GradeResult:
+    awarded: Decimal
+    is_correct: bool | None  # None: waits for a person (short answers)
+    needs_review: bool = False
+    marking: list = field(default_factory=list)
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def match_key_points(answer_text: str, key_points: list[str]) -> list[dict]:
+    normalised = normalise_text(answer_text)
+    return [
+        {
+            "point": point,
+            "matched": bool(normalise_text(point)) and normalise_text(point) in normalised,
+            "accepted": None,
+            "comment": "",
+        }
+        for point in key_points
+    ]
+
+
+def marking_score(marking: list[dict], max_score: Decimal) -> Decimal:
+    """Share of key points that count: a reviewer's decision where given, else the automatic match."""
+    if not marking:
+        return Decimal(0)
+    counted = sum(
+        1
+        for item in marking
+        if (item["accepted"] if item.get("accepted") is not None else item["matched"])
+    )
+    return _money(max_score * counted / len(marking))
+
+
+def grade(
+    qtype: str, answer_key, response, max_score: Decimal, multiple_scoring: str
+) -> GradeResult:
+    max_score = Decimal(max_score)
+    if qtype == QuestionType.SHORT:
+        marking = match_key_points(response or "", answer_key)
+        return GradeResult(
+            marking_score(marking, max_score), None, needs_review=True, marking=marking
+        )
+    if response is None:
+        return GradeResult(Decimal(0), False)
+    if qtype == QuestionType.SINGLE:
+        correct = [response] == answer_key
+        return GradeResult(max_score if correct else Decimal(0), correct)
+    if qtype == QuestionType.TRUE_FALSE:
+        correct = [response] == answer_key
+        return GradeResult(max_score if correct else Decimal(0), correct)
+    if qtype == QuestionType.MULTIPLE:
+        chosen, right = set(response), set(answer_key)
+        if chosen == right:
+            return GradeResult(max_score, True)
+        if multiple_scoring == MultipleScoring.PARTIAL and chosen and chosen < right:
+            return GradeResult(_money(max_score * len(chosen) / len(right)), False)
+        return GradeResult(Decimal(0), False)
+    if qtype == QuestionType.FILL:
+        right_blanks = sum(
+            1
+            for given, alternatives in zip(response, answer_key, strict=False)
+            if normalise_text(given) in {normalise_text(alt) for alt in alternatives}
+        )
+        awarded = _money(max_score * right_blanks / len(answer_key))
+        return GradeResult(awarded, right_blanks == len(answer_key))
+    raise ValueError(qtype)

@@ -1,0 +1,444 @@
+"""Question bank, blueprints (组卷规则), exams, attempts with their drawn papers, practice.
+
+An attempt copies everything it asked (stem, options, answer key, score) into AttemptQuestion rows,
+so editing or retiring a question later never changes a taken exam; the link back to the question
+is kept only for statistics and review links and is cleared, not cascaded, if the question goes.
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.search import index
+
+from cases.models import CasePage, QAItem, RuleItem, SourceDocument
+from portal.search.cjk import index_tokens
+
+from .fields import DifficultyListField, QuestionTypeListField
+
+
+class QuestionType(models.TextChoices):
+    SINGLE = "single", "单选题"
+    MULTIPLE = "multiple", "多选题"
+    TRUE_FALSE = "truefalse", "判断题"
+    FILL = "fill", "填空题"
+    SHORT = "short", "简答题"
+
+
+OBJECTIVE_TYPES = [QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE]
+CHOICE_TYPES = [QuestionType.SINGLE, QuestionType.MULTIPLE]
+
+
+class Difficulty(models.IntegerChoices):
+    EASY = 1, "易"
+    MEDIUM = 2, "中"
+    HARD = 3, "难"
+
+
+class QuestionCategory(models.Model):
+    """题库分类: a tree (imported Moodle categories keep their nesting); `path` is "a/b/c"."""
+
+    name = models.CharField("名称", max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级分类",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField("完整路径", max_length=500, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "题库分类"
+        verbose_name_plural = "题库分类"
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.path
+
+    def save(self, *args, **kwargs):
+        self.path = f"{self.parent.path}/{self.name}" if self.parent_id else self.name
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def for_path(cls, path: str) -> "QuestionCategory":
+        parent = None
+        for name in [part.strip() for part in path.split("/") if part.strip()]:
+            parent, _ = cls.objects.get_or_create(
+                path=f"{parent.path}/{name}" if parent else name,
+                defaults={"name": name, "parent": parent},
+            )
+        if parent is None:
+            raise ValueError("分类路径不能为空")
+        return parent
+
+
+class Question(index.Indexed, models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        ACTIVE = "active", "启用"
+        RETIRED = "retired", "停用"
+
+    code = models.SlugField("编码", max_length=80, unique=True)
+    type = models.CharField("题型", max_length=16, choices=QuestionType.choices)
+    stem = models.TextField("题干")
+    options = models.JSONField("选项", default=list, blank=True, help_text="单选、多选题的选项文字")
+    # single: [index]; multiple: [indices]; truefalse: [true|false];
+    # fill: [[alternatives of blank 1], …]; short: [key points]
+    answer = models.JSONField("正确答案")
+    explanation = models.TextField("解析", blank=True)
+    category = models.ForeignKey(
+        QuestionCategory, verbose_name="分类", on_delete=models.PROTECT, related_name="questions"
+    )
+    knowledge_point = models.CharField("知识点", max_length=100, blank=True)
+    difficulty = models.PositiveSmallIntegerField(
+        "难度", choices=Difficulty.choices, default=Difficulty.MEDIUM
+    )
+    default_score = models.DecimalField("默认分值", max_digits=5, decimal_places=2, default=1)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    rules = models.ManyToManyField(
+        RuleItem, verbose_name="相关规范条目", blank=True, related_name="questions"
+    )
+    qa_items = models.ManyToManyField(
+        QAItem, verbose_name="相关知识问答", blank=True, related_name="questions"
+    )
+    cases = models.ManyToManyField(
+        CasePage, verbose_name="相关案例", blank=True, related_name="questions"
+    )
+    source = models.ForeignKey(
+        SourceDocument,
+        verbose_name="来源文件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    quote = models.TextField("原文摘录", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    search_fields = [
+        index.SearchField("stem"),
+        index.SearchField("search_tokens"),
+        index.FilterField("type"),
+        index.FilterField("status"),
+        index.FilterField("difficulty"),
+        index.FilterField("category_id"),
+    ]
+
+    class Meta:
+        verbose_name = "试题"
+        verbose_name_plural = "试题"
+        ordering = ["code"]
+        indexes = [models.Index(fields=["status", "category", "type", "difficulty"])]
+
+    def __str__(self) -> str:
+        return f"[{self.get_type_display()}] {self.stem[:40]}"
+
+    def search_tokens(self) -> str:
+        return index_tokens(f"{self.stem} {' '.join(map(str, self.options or []))}")
+
+    def clean(self) -> None:
+        from .grading import validate_answer_key
+
+        errors = validate_answer_key(self.type, self.options, self.answer, self.stem)
+        if errors:
+            raise ValidationError({"answer": errors})
+
+
+class ReviewVisibility(models.TextChoices):
+    SCORE_ONLY = "score", "只显示总分"
+    CORRECTNESS = "correctness", "显示每题对错"
+    FULL = "full", "显示对错、正确答案和解析"
+
+
+class AnswersShown(models.TextChoices):
+    NEVER = "never", "不显示"
+    AFTER_SUBMIT = "submit", "交卷后显示"
+    AFTER_CLOSE = "close", "考试结束后显示"
+
+
+class MultipleScoring(models.TextChoices):
+    ALL_OR_NOTHING = "all", "全对才得分"
+    PARTIAL = "partial", "少选按比例得分，错选不得分"
+
+
+class Blueprint(ClusterableModel):
+    """组卷规则: how to draw a paper, and the rules of sitting and reviewing it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        READY = "ready", "可用"
+
+    name = models.CharField("名称", max_length=200)
+    description = models.TextField("说明", blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    pass_mark = models.DecimalField("及格分", max_digits=6, decimal_places=2, default=60)
+    time_limit_minutes = models.PositiveIntegerField("答题时长（分钟）", default=60)
+    shuffle_questions = models.BooleanField("题目乱序", default=True)
+    shuffle_options = models.BooleanField("选项乱序", default=True)
+    answers_shown = models.CharField(
+        "正确答案显示",
+        max_length=10,
+        choices=AnswersShown.choices,
+        default=AnswersShown.AFTER_SUBMIT,
+    )
+    review_visibility = models.CharField(
+        "交卷后可查看",
+        max_length=12,
+        choices=ReviewVisibility.choices,
+        default=ReviewVisibility.FULL,
+    )
+    attempts_allowed = models.PositiveIntegerField(
+        "允许作答次数", default=1, help_text="0 表示不限"
+    )
+    multiple_scoring = models.CharField(
+        "多选题计分",
+        max_length=10,
+        choices=MultipleScoring.choices,
+        default=MultipleScoring.ALL_OR_NOTHING,
+    )
+    pass_text = models.TextField("及格提示", blank=True, default="恭喜，考试合格！")
+    fail_text = models.TextField(
+        "不及格提示", blank=True, default="本次考试未合格，请复习错题后再接再厉。"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "组卷规则"
+        verbose_name_plural = "组卷规则"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def total_score(self) -> Decimal:
+        return sum(
+            (
+                section.question_count * section.score_per_question
+                for section in self.sections.all()
+            ),
+            Decimal(0),
+        )
+
+
+class BlueprintSection(models.Model):
+    blueprint = ParentalKey(
+        Blueprint, verbose_name="组卷规则", on_delete=models.CASCADE, related_name="sections"
+    )
+    title = models.CharField("大题名称", max_length=100)
+    sort_order = models.PositiveIntegerField("顺序", default=0)
+    question_count = models.PositiveIntegerField("抽题数量")
+    score_per_question = models.DecimalField("每题分值", max_digits=5, decimal_places=2)
+    categories = ParentalManyToManyField(
+        QuestionCategory,
+        verbose_name="分类（含下级）",
+        blank=True,
+        help_text="不选表示不限分类",
+    )
+    types = QuestionTypeListField("题型", default=list, blank=True, help_text="不选表示不限题型")
+    difficulties = DifficultyListField(
+        "难度", default=list, blank=True, help_text="不选表示不限难度"
+    )
+
+    class Meta:
+        verbose_name = "大题"
+        verbose_name_plural = "大题"
+        ordering = ["sort_order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Exam(models.Model):
+    """An exam staff can sit: a blueprint opened for a time window."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        PUBLISHED = "published", "已发布"
+        CLOSED = "closed", "已结束"
+
+    title = models.CharField("考试名称", max_length=200)
+    blueprint = models.ForeignKey(
+        Blueprint, verbose_name="组卷规则", on_delete=models.PROTECT, related_name="exams"
+    )
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    opens_at = models.DateTimeField("开始时间", null=True, blank=True)
+    closes_at = models.DateTimeField("截止时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "考试"
+        verbose_name_plural = "考试"
+        ordering = ["-opens_at", "-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": "截止时间必须晚于开始时间。"})
+
+
+class Attempt(models.Model):
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "进行中"
+        PENDING_REVIEW = "pending_review", "待阅卷"
+        GRADED = "graded", "已出分"
+        VOIDED = "voided", "已作废"
+
+    public_id = models.UUIDField("编号", default=uuid.uuid4, unique=True, editable=False)
+    exam = models.ForeignKey(
+        Exam, verbose_name="考试", on_delete=models.PROTECT, related_name="attempts"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="考生",
+        on_delete=models.PROTECT,
+        related_name="attempts",
+    )
+    number = models.PositiveIntegerField("第几次作答", default=1)
+    status = models.CharField(
+        "状态", max_length=16, choices=Status.choices, default=Status.IN_PROGRESS
+    )
+    random_seed = models.BigIntegerField("随机种子")
+    # The rules in force when the paper was drawn (pass mark, texts, review options, scoring).
+    rules = models.JSONField("作答规则快照", default=dict)
+    started_at = models.DateTimeField("开始时间")
+    deadline_at = models.DateTimeField("截止时间")
+    submitted_at = models.DateTimeField("交卷时间", null=True, blank=True)
+    auto_submitted = models.BooleanField("超时自动交卷", default=False)
+    score = models.DecimalField("得分", max_digits=7, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField("满分", max_digits=7, decimal_places=2, default=0)
+    passed = models.BooleanField("是否及格", null=True, blank=True)
+    question_count = models.PositiveIntegerField("题目数", default=0)
+
+    class Meta:
+        verbose_name = "作答记录"
+        verbose_name_plural = "作答记录"
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exam", "user", "number"], name="one_attempt_per_number"
+            ),
+            models.UniqueConstraint(
+                fields=["exam", "user"],
+                condition=Q(status="in_progress"),
+                name="one_open_attempt_per_exam",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exam} · {self.user} · 第{self.number}次"
+
+    def get_absolute_url(self) -> str:
+        return reverse("quizzes:attempt", args=[self.public_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.IN_PROGRESS
+
+
+class AttemptQuestion(models.Model):
+    """One question of a drawn paper: a snapshot of what was asked, and the answer given."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField("题号")
+    section_title = models.CharField("大题", max_length=100)
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.SET_NULL, related_name="attempt_questions"
+    )
+    type = models.CharField("题型", max_length=16, choices=QuestionType.choices)
+    stem = models.TextField("题干")
+    options = models.JSONField("选项（作答时顺序）", default=list)
+    answer_key = models.JSONField("正确答案（作答时顺序）")
+    explanation = models.TextField("解析", blank=True)
+    category_path = models.CharField("分类", max_length=500, blank=True)
+    max_score = models.DecimalField("分值", max_digits=5, decimal_places=2)
+    response = models.JSONField("作答", null=True, blank=True)
+    saved_at = models.DateTimeField("保存时间", null=True, blank=True)
+    awarded = models.DecimalField("得分", max_digits=5, decimal_places=2, null=True, blank=True)
+    is_correct = models.BooleanField("是否正确", null=True, blank=True)
+    # Short answers: [{"point": …, "matched": bool, "accepted": bool | None, "comment": …}]
+    marking = models.JSONField("要点评分", default=list, blank=True)
+    needs_review = models.BooleanField("待人工阅卷", default=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField("阅卷时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "试卷题目"
+        verbose_name_plural = "试卷题目"
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "position"], name="unique_position_per_attempt"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["needs_review"], condition=Q(needs_review=True), name="aq_needs_review"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} #{self.position}"
+
+
+class AnswerRecord(models.Model):
+    """Every graded answer a person gave, in practice or in an exam: progress and 'seen least'."""
+
+    class Origin(models.TextChoices):
+        PRACTICE = "practice", "练习"
+        EXAM = "exam", "考试"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answer_records")
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    is_correct = models.BooleanField()
+    answered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "答题记录"
+        verbose_name_plural = "答题记录"
+        indexes = [models.Index(fields=["user", "question"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.question_id} · {'对' if self.is_correct else '错'}"
+
+
+class WrongAnswer(models.Model):
+    """错题本: a question the person got wrong, until they answer it right twice in a row."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    wrong_count = models.PositiveIntegerField("答错次数", default=0)
+    correct_streak = models.PositiveIntegerField("连续答对次数", default=0)
+    last_wrong_at = models.DateTimeField("最近答错时间")
+    retired_at = models.DateTimeField("移出错题本时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "错题"
+        verbose_name_plural = "错题本"
+        constraints = [models.UniqueConstraint(fields=["user", "question"], name="one_wrong_entry")]
+        ordering = ["-last_wrong_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.question_id}"

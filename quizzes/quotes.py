@@ -1,0 +1,11 @@
+from collections.abc import Iterable
+
+from cases.sourcing import StoredQuote
+
+from .models import Question
+
+
+def question_quotes() -> Iterable[StoredQuote]:
+    questions = Question.objects.exclude(quote="").exclude(source=None).select_related("source")
+    for question in questions.only("code", "quote", "source__file_name"):
+        yield StoredQuote("试题", question.code, question.source.file_name, question.quote)

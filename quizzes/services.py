@@ -1,0 +1,253 @@
+"""What changes exam state: start (draw), save an answer, submit and grade, mark short answers.
+
+Every function takes keyword-only arguments and the current time from the caller (the server's
+clock: views pass timezone.now()), so deadlines never depend on the browser.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from . import wrongbook
+from .drawing import blank_count, draw_paper, snapshot
+from .grading import grade, marking_score, normalise_response
+from .models import AnswerRecord, AnswersShown, Attempt, AttemptQuestion, Exam, QuestionType
+
+# A save that set off before the deadline may arrive a little after it.
+SAVE_GRACE = timedelta(seconds=30)
+
+
+class ExamError(Exception):
+    """A request the exam rules refuse; the message is shown to the person as it is."""
+
+
+class AnswerRefused(ExamError):
+    pass
+
+
+def attempts_used(*, exam: Exam, user) -> int:
+    return exam.attempts.filter(user=user).exclude(status=Attempt.Status.VOIDED).count()
+
+
+def exam_window_problem(exam: Exam, now: datetime) -> str:
+    if exam.status != Exam.Status.PUBLISHED:
+        return "本场考试未发布或已结束。"
+    if exam.opens_at and now < exam.opens_at:
+        return "考试尚未开始。"
+    if exam.closes_at and now >= exam.closes_at:
+        return "考试已结束，不能再开始作答。"
+    return ""
+
+
+def rules_snapshot(exam: Exam) -> dict:
+    blueprint = exam.blueprint
+    return {
+        "pass_mark": str(blueprint.pass_mark),
+        "pass_text": blueprint.pass_text,
+        "fail_text": blueprint.fail_text,
+        "answers_shown": blueprint.answers_shown,
+        "review_visibility": blueprint.review_visibility,
+        "multiple_scoring": blueprint.multiple_scoring,
+        "time_limit_minutes": blueprint.time_limit_minutes,
+    }
+
+
+def start_attempt(*, exam: Exam, user, now: datetime) -> Attempt:
+    """Resume the person's open attempt, or draw a new paper if the rules allow one."""
+    existing = exam.attempts.filter(user=user, status=Attempt.Status.IN_PROGRESS).first()
+    if existing is not None:
+        if now > existing.deadline_at + SAVE_GRACE:
+            submit_attempt(attempt_id=existing.pk, now=now, auto=True)
+            existing.refresh_from_db()
+        return existing
+    problem = exam_window_problem(exam, now)
+    if problem:
+        raise ExamError(problem)
+    used = attempts_used(exam=exam, user=user)
+    allowed = exam.blueprint.attempts_allowed
+    if allowed and used >= allowed:
+        raise ExamError(f"本场考试允许作答 {allowed} 次，您已用完。")
+
+    seed = secrets.randbits(62)
+    drawn = draw_paper(blueprint=exam.blueprint, seed=seed, user=user)
+    deadline = now + timedelta(minutes=exam.blueprint.time_limit_minutes)
+    if exam.closes_at:
+        deadline = min(deadline, exam.closes_at)
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                exam=exam,
+                user=user,
+                number=exam.attempts.filter(user=user).count() + 1,
+                random_seed=seed,
+                rules=rules_snapshot(exam),
+                started_at=now,
+                deadline_at=deadline,
+                max_score=sum((Decimal(d.section.score_per_question) for d in drawn), Decimal(0)),
+                question_count=len(drawn),
+            )
+            AttemptQuestion.objects.bulk_create([snapshot(item, attempt) for item in drawn])
+    except IntegrityError:
+        # The same person started twice at once (two tabs, a double click): keep the first paper.
+        existing = exam.attempts.filter(user=user, status=Attempt.Status.IN_PROGRESS).first()
+        if existing is None:
+            raise
+        return existing
+    return attempt
+
+
+def _locked_open_attempt(attempt_id: int) -> Attempt:
+    return Attempt.objects.select_for_update().get(pk=attempt_id)
+
+
+@dataclass
+class SaveResult:
+    saved_at: datetime
+
+
+def save_answer(*, attempt_id: int, position: int, raw_response, now: datetime) -> SaveResult:
+    """Store one answer. Refused (AnswerRefused) after the deadline or for a question not in the paper."""
+    with transaction.atomic():
+        attempt = _locked_open_attempt(attempt_id)
+        if attempt.status != Attempt.Status.IN_PROGRESS:
+            raise AnswerRefused("试卷已提交，不能再修改答案。")
+        if now > attempt.deadline_at + SAVE_GRACE:
+            late = True
+        else:
+            late = False
+            item = (
+                AttemptQuestion.objects.filter(attempt_id=attempt_id, position=position)
+                .only("pk", "type", "options", "stem")
+                .first()
+            )
+            if item is None:
+                raise AnswerRefused("该题不在您的试卷中，答案未保存。")
+            try:
+                response = normalise_response(
+                    item.type, raw_response, len(item.options), blank_count(item.stem)
+                )
+            except ValueError as error:
+                raise AnswerRefused(f"第 {position} 题答案格式不正确：{error}") from error
+            AttemptQuestion.objects.filter(pk=item.pk).update(response=response, saved_at=now)
+    if late:
+        submit_attempt(attempt_id=attempt_id, now=now, auto=True)
+        raise AnswerRefused("考试时间已到，该答案未保存，试卷已自动提交。")
+    return SaveResult(saved_at=now)
+
+
+def _finish_grading(attempt: Attempt, items: list[AttemptQuestion]) -> None:
+    attempt.score = sum((item.awarded or Decimal(0) for item in items), Decimal(0))
+    if any(item.needs_review for item in items):
+        attempt.status = Attempt.Status.PENDING_REVIEW
+        attempt.passed = None
+    else:
+        attempt.status = Attempt.Status.GRADED
+        attempt.passed = attempt.score >= Decimal(attempt.rules.get("pass_mark", "60"))
+
+
+def submit_attempt(*, attempt_id: int, now: datetime, auto: bool = False) -> Attempt:
+    """Grade and close the attempt. Submitting again (two tabs) returns the same result."""
+    with transaction.atomic():
+        attempt = _locked_open_attempt(attempt_id)
+        if attempt.status != Attempt.Status.IN_PROGRESS:
+            return attempt
+        items = list(AttemptQuestion.objects.filter(attempt_id=attempt_id).order_by("position"))
+        scoring = attempt.rules.get("multiple_scoring", "all")
+        for item in items:
+            result = grade(item.type, item.answer_key, item.response, item.max_score, scoring)
+            item.awarded = result.awarded
+            item.is_correct = result.is_correct
+            item.needs_review = result.needs_review
+            item.marking = result.marking
+        AttemptQuestion.objects.bulk_update(
+            items, ["awarded", "is_correct", "needs_review", "marking"]
+        )
+        attempt.submitted_at = now
+        attempt.auto_submitted = auto
+        _finish_grading(attempt, items)
+        attempt.save(update_fields=["status", "score", "passed", "submitted_at", "auto_submitted"])
+        judged = [
+            (item.question_id, item.is_correct)
+            for item in items
+            if item.question_id and item.is_correct is not None
+        ]
+        AnswerRecord.objects.bulk_create(
+            [
+                AnswerRecord(
+                    user_id=attempt.user_id,
+                    question_id=question_id,
+                    origin=AnswerRecord.Origin.EXAM,
+                    is_correct=correct,
+                )
+                for question_id, correct in judged
+            ]
+        )
+        wrongbook.record_results(user_id=attempt.user_id, results=dict(judged), now=now)
+    return attempt
+
+
+def mark_short_answer(
+    *, item_id: int, reviewer, decisions: list[tuple[bool, str]], now: datetime
+) -> Attempt:
+    """A person accepts or rejects each key point (with a comment); the attempt is regraded."""
+    with transaction.atomic():
+        item = AttemptQuestion.objects.select_related("attempt").get(pk=item_id)
+        attempt = _locked_open_attempt(item.attempt_id)
+        if item.type != QuestionType.SHORT:
+            raise ExamError("只有简答题需要人工阅卷。")
+        if attempt.status in (Attempt.Status.IN_PROGRESS, Attempt.Status.VOIDED):
+            raise ExamError("试卷未提交或已作废，不能阅卷。")
+        if len(decisions) != len(item.marking):
+            raise ExamError("每个要点都要给出评判。")
+        for entry, (accepted, comment) in zip(item.marking, decisions, strict=True):
+            entry["accepted"] = bool(accepted)
+            entry["comment"] = (comment or "").strip()[:500]
+        item.awarded = marking_score(item.marking, item.max_score)
+        item.is_correct = item.awarded == item.max_score
+        item.needs_review = False
+        item.reviewed_by = reviewer
+        item.reviewed_at = now
+        item.save(
+            update_fields=[
+                "marking",
+                "awarded",
+                "is_correct",
+                "needs_review",
+                "reviewed_by",
+                "reviewed_at",
+            ]
+        )
+        items = list(
+            AttemptQuestion.objects.filter(attempt_id=attempt.pk).only("awarded", "needs_review")
+        )
+        _finish_grading(attempt, items)
+        attempt.save(update_fields=["status", "score", "passed"])
+    return attempt
+
+
+def answers_visible(attempt: Attempt, now: datetime) -> bool:
+    """May the review show right answers and explanations yet?"""
+    if (
+        attempt.status == Attempt.Status.IN_PROGRESS
+        or attempt.rules.get("review_visibility") != "full"
+    ):
+        return False
+    shown = attempt.rules.get("answers_shown", AnswersShown.AFTER_SUBMIT)
+    if shown == AnswersShown.NEVER:
+        return False
+    if shown == AnswersShown.AFTER_CLOSE:
+        closes_at = attempt.exam.closes_at
+        return closes_at is not None and now >= closes_at
+    return True
+
+
+def correctness_visible(attempt: Attempt) -> bool:
+    return attempt.status != Attempt.Status.IN_PROGRESS and attempt.rules.get(
+        "review_visibility"
+    ) in (
+        "correctness",
+        "full",
+    )

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import marking_views, practice_views, views
+
+app_name = "quizzes"
+
+urlpatterns = [
+    path("exams/", views.exam_list, name="exam_list"),
+    path("exams/<int:exam_id>/start/", views.start, name="start"),
+    path("attempts/<uuid:public_id>/", views.attempt_paper, name="attempt"),
+    path("attempts/<uuid:public_id>/answers/", views.save_answer, name="save_answer"),
+    path("attempts/<uuid:public_id>/submit/", views.submit, name="submit"),
+    path("attempts/<uuid:public_id>/result/", views.result, name="result"),
+    *practice_views.urlpatterns,
+    *marking_views.urlpatterns,
+]
