@@ -230,7 +230,7 @@ class Blueprint(ClusterableModel):
         )
 
 
-class BlueprintSection(models.Model):
+class BlueprintSection(ClusterableModel):
     blueprint = ParentalKey(
         Blueprint, verbose_name="组卷规则", on_delete=models.CASCADE, related_name="sections"
     )
