@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -64,8 +64,16 @@ class QuestionCategory(models.Model):
         return self.path
 
     def save(self, *args, **kwargs):
+        old_path = self.path
         self.path = f"{self.parent.path}/{self.name}" if self.parent_id else self.name
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                # A rename or move carries the whole subtree with it.
+                for child in QuestionCategory.objects.filter(path__startswith=old_path + "/"):
+                    QuestionCategory.objects.filter(pk=child.pk).update(
+                        path=self.path + child.path[len(old_path) :]
+                    )
 
     @classmethod
     def for_path(cls, path: str) -> "QuestionCategory":

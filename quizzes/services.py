@@ -194,8 +194,13 @@ def mark_short_answer(
 ) -> Attempt:
     """A person accepts or rejects each key point (with a comment); the attempt is regraded."""
     with transaction.atomic():
-        item = AttemptQuestion.objects.select_related("attempt").get(pk=item_id)
-        attempt = _locked_open_attempt(item.attempt_id)
+        attempt_id = AttemptQuestion.objects.values_list("attempt_id", flat=True).get(pk=item_id)
+        attempt = _locked_open_attempt(attempt_id)
+        # Read the item only under the attempt's lock: two reviewers marking at once must not
+        # silently overwrite each other.
+        item = AttemptQuestion.objects.get(pk=item_id)
+        if not item.needs_review:
+            raise ExamError("该题已由他人阅卷，请刷新后查看。")
         if item.type != QuestionType.SHORT:
             raise ExamError("只有简答题需要人工阅卷。")
         if attempt.status in (Attempt.Status.IN_PROGRESS, Attempt.Status.VOIDED):

@@ -8,12 +8,18 @@ RETIRE_AFTER_CORRECT = 2
 
 
 def record_results(*, user_id: int, results: dict[int, bool], now: datetime) -> None:
-    """Apply a batch of graded answers (question id → correct?) in a fixed number of queries."""
+    """Apply a batch of graded answers (question id → correct?) in a fixed number of queries.
+
+    Call inside a transaction: the entries are locked so that an exam submit and a practice answer
+    arriving together for the same question cannot lose one of the updates.
+    """
     if not results:
         return
     entries = {
         entry.question_id: entry
-        for entry in WrongAnswer.objects.filter(user_id=user_id, question_id__in=list(results))
+        for entry in WrongAnswer.objects.select_for_update().filter(
+            user_id=user_id, question_id__in=list(results)
+        )
     }
     new, changed = [], []
     for question_id, correct in results.items():

@@ -67,3 +67,12 @@ def index_of(values, index):
         return values[index]
     except (IndexError, TypeError, KeyError):
         return ""
+
+
+@register.filter
+def points(value) -> str:
+    """A score without trailing zeros: 1.50 → 1.5, 2.00 → 2."""
+    if value is None or value == "":
+        return "—"
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"

@@ -1,0 +1,630 @@
+"""Self-study (练习): practise by category, rule set or case with immediate feedback, random
+practice, the wrong-answer book (错题本) and progress per category.
+
+A practice scope is written "<kind>:<value>" (in URLs too): ``category:礼仪`` (with its
+subcategories), ``ruleset:shi-ge-bu-zhun`` (questions linked to any item of the set),
+``case:dian-xing-01`` (questions linked to the case), ``random`` (any active question) and
+``wrongbook`` (the person's questions still in the wrong book).
+
+Service (what writes): `answer_question`. Selectors (what reads): `resolve_scope`,
+`questions_in_scope`, `next_question`, `practice_question`, `practice_choices`,
+`progress_by_category`, `wrongbook_page`. Each answers in a fixed number of queries however large
+the bank or the person's history.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
+from django.db import transaction
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
+
+from cases.models import CasePage, QAItem, RuleItem, RuleSet
+
+from . import wrongbook
+from .drawing import blank_count
+from .grading import grade, normalise_response, normalise_text
+from .models import (
+    AnswerRecord,
+    MultipleScoring,
+    Question,
+    QuestionCategory,
+    QuestionType,
+    WrongAnswer,
+)
+
+LETTERS = "ABCDEFGH"
+WRONGBOOK_PAGE_SIZE = 30
+RETIRED_SHOWN = 50
+
+
+class PracticeError(Exception):
+    """A practice request that cannot be served; the message (Chinese) is shown as it is."""
+
+
+# Scopes -----------------------------------------------------------------------------------------
+
+
+class ScopeKind:
+    CATEGORY = "category"
+    RULE_SET = "ruleset"
+    CASE = "case"
+    RANDOM = "random"
+    WRONGBOOK = "wrongbook"
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str
+    value: str = ""
+    label: str = ""
+    object_id: int | None = None  # the rule set's or case's primary key
+
+    @property
+    def param(self) -> str:
+        """The scope as written in a URL (?scope=…)."""
+        return f"{self.kind}:{self.value}" if self.value else self.kind
+
+
+RANDOM_SCOPE = Scope(ScopeKind.RANDOM, label="随机练习")
+WRONGBOOK_SCOPE = Scope(ScopeKind.WRONGBOOK, label="错题本")
+
+
+def resolve_scope(*, raw: str) -> Scope:
+    """Read "<kind>:<value>"; PracticeError (Chinese) when the kind or the thing named is unknown."""
+    if "\x00" in (raw or ""):
+        raise PracticeError("练习范围无效：请从练习首页选择分类、规范、案例、随机练习或错题本。")
+    kind, _, value = (raw or "").strip().partition(":")
+    kind, value = kind.strip(), value.strip()
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    if kind == ScopeKind.RANDOM and not value:
+        return RANDOM_SCOPE
+    if kind == ScopeKind.WRONGBOOK and not value:
+        return WRONGBOOK_SCOPE
+    if kind == ScopeKind.CATEGORY and value:
+        category = QuestionCategory.objects.filter(path=value).only("pk", "path").first()
+        if category is None:
+            raise PracticeError(f"没有名为“{shown}”的题库分类，请从练习首页重新选择。")
+        return Scope(kind, category.path, f"分类：{category.path}", category.pk)
+    if kind == ScopeKind.RULE_SET and value:
+        rule_set = RuleSet.objects.filter(code=value).only("pk", "code", "name").first()
+        if rule_set is None:
+            raise PracticeError(f"没有编码为“{shown}”的规范，请从练习首页重新选择。")
+        return Scope(kind, rule_set.code, f"规范：{rule_set.name}", rule_set.pk)
+    if kind == ScopeKind.CASE and value:
+        case = CasePage.objects.live().filter(slug=value).only("pk", "slug", "title").first()
+        if case is None:
+            raise PracticeError(f"没有找到案例“{shown}”，请从练习首页重新选择。")
+        return Scope(kind, case.slug, f"案例：{case.title}", case.pk)
+    raise PracticeError("练习范围无效：请从练习首页选择分类、规范、案例、随机练习或错题本。")
+
+
+def _scope_condition(scope: Scope, user) -> Q:
+    if scope.kind == ScopeKind.CATEGORY:
+        return Q(category__path=scope.value) | Q(category__path__startswith=scope.value + "/")
+    if scope.kind == ScopeKind.RULE_SET:
+        linked = Question.rules.through.objects.filter(ruleitem__rule_set_id=scope.object_id)
+        return Q(pk__in=linked.values("question_id"))
+    if scope.kind == ScopeKind.CASE:
+        linked = Question.cases.through.objects.filter(casepage_id=scope.object_id)
+        return Q(pk__in=linked.values("question_id"))
+    if scope.kind == ScopeKind.WRONGBOOK:
+        open_entries = WrongAnswer.objects.filter(user=user, retired_at__isnull=True)
+        return Q(pk__in=open_entries.values("question_id"))
+    return Q()
+
+
+def questions_in_scope(*, user, scope: Scope) -> QuerySet[Question]:
+    """The active questions a scope covers (the wrong book is the person's own)."""
+    return Question.objects.filter(status=Question.Status.ACTIVE).filter(
+        _scope_condition(scope, user)
+    )
+
+
+def _as_scope(scope: Scope | str) -> Scope:
+    return scope if isinstance(scope, Scope) else resolve_scope(raw=scope)
+
+
+def next_question(*, user, scope: Scope | str, after: int | None = None) -> Question | None:
+    """The question to practise next (one query): the one the person has answered least, at
+    random among equals, and not `after` (the one just answered) while another is left.
+
+    The answer key and explanation are not loaded: the question page must not show them.
+    `times_answered` is annotated.
+    """
+    scope = _as_scope(scope)
+    times = (
+        AnswerRecord.objects.filter(user=user, question=OuterRef("pk"))
+        .order_by()
+        .values("question")
+        .annotate(times=Count("pk"))
+        .values("times")[:1]
+    )
+    questions = questions_in_scope(user=user, scope=scope).annotate(
+        times_answered=Coalesce(Subquery(times, output_field=IntegerField()), Value(0))
+    )
+    ordering = ["times_answered", "?"]
+    if after is not None:
+        questions = questions.annotate(
+            is_previous=Case(When(pk=after, then=Value(1)), default=Value(0))
+        )
+        ordering.insert(0, "is_previous")
+    return (
+        questions.select_related("category")
+        .defer("answer", "explanation", "quote")
+        .order_by(*ordering)
+        .first()
+    )
+
+
+def as_pk(value) -> int | None:
+    """A primary key from a form or URL value, or None (never a number the database refuses)."""
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    return pk if 0 < pk < 2**63 else None
+
+
+def practice_question(*, question_id) -> Question:
+    """An active question by id, for answering; PracticeError when there is none."""
+    pk = as_pk(question_id)
+    if pk is None:
+        raise PracticeError("题目编号无效，请从练习首页重新开始。")
+    question = Question.objects.select_related("category").filter(pk=pk).first()
+    if question is None:
+        raise PracticeError("该题不存在，请从练习首页重新开始。")
+    if question.status != Question.Status.ACTIVE:
+        raise PracticeError("该题已停用，不能再练习，请换一道题。")
+    return question
+
+
+# Feedback ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Link:
+    kind: str  # 规范 / 问答 / 案例
+    title: str
+    url: str
+
+
+@dataclass
+class OptionRow:
+    letter: str
+    text: str
+    is_answer: bool
+    chosen: bool
+
+
+@dataclass
+class BlankRow:
+    number: int
+    given: str
+    accepted: list[str]
+    right: bool
+
+
+@dataclass
+class KeyPointRow:
+    point: str
+    found: bool
+
+
+@dataclass
+class PracticeFeedback:
+    question: Question
+    correct: bool
+    response_text: str
+    answer_text: str
+    explanation: str
+    links: list[Link]
+    options: list[OptionRow] = field(default_factory=list)
+    blanks: list[BlankRow] = field(default_factory=list)
+    key_points: list[KeyPointRow] = field(default_factory=list)
+    wrongbook_note: str = ""
+    recorded: bool = True
+
+
+def letter(index: int) -> str:
+    return LETTERS[index] if 0 <= index < len(LETTERS) else str(index + 1)
+
+
+def answer_text(question: Question) -> str:
+    """The right answer in words: letters for choices, 对/错, every accepted fill, key points."""
+    key = question.answer
+    if question.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        return "、".join(letter(i) for i in key)
+    if question.type == QuestionType.TRUE_FALSE:
+        return "对" if key and key[0] else "错"
+    if question.type == QuestionType.FILL:
+        return "；".join(
+            f"（{number}）" + " 或 ".join(alternatives)
+            for number, alternatives in enumerate(key, start=1)
+        )
+    return "；".join(key)
+
+
+def response_text(question: Question, response) -> str:
+    if question.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        chosen = [response] if question.type == QuestionType.SINGLE else response
+        return "、".join(letter(i) for i in chosen)
+    if question.type == QuestionType.TRUE_FALSE:
+        return "对" if response else "错"
+    if question.type == QuestionType.FILL:
+        return "；".join(
+            f"（{number}）{given or '（未填）'}" for number, given in enumerate(response, start=1)
+        )
+    return response
+
+
+def question_links(question: Question) -> list[Link]:
+    """The rule items, Q&A items and cases that explain a question (uses prefetched rows)."""
+    links = [Link("规范", str(rule), rule.get_absolute_url()) for rule in question.rules.all()]
+    links += [
+        Link("问答", item.question, item.get_absolute_url()) for item in question.qa_items.all()
+    ]
+    links += [Link("案例", case.title, case.url) for case in question.cases.all() if case.url]
+    return links
+
+
+def link_prefetches(prefix: str = "") -> list:
+    return [
+        Prefetch(
+            f"{prefix}rules",
+            queryset=RuleItem.objects.select_related("rule_set").only(
+                "pk", "key", "number", "title", "rule_set__code", "rule_set__name"
+            ),
+        ),
+        Prefetch(f"{prefix}qa_items", queryset=QAItem.objects.only("pk", "code", "question")),
+        Prefetch(
+            f"{prefix}cases",
+            queryset=CasePage.objects.live().only("pk", "title", "url_path", "slug"),
+        ),
+    ]
+
+
+def _unanswered(qtype: str, response) -> bool:
+    if response is None:
+        return True
+    if qtype == QuestionType.FILL:
+        return not any(given.strip() for given in response)
+    if qtype == QuestionType.SHORT:
+        return not response.strip()
+    return qtype == QuestionType.MULTIPLE and not response
+
+
+def _wrongbook_note(entry: WrongAnswer | None, correct: bool, now: datetime) -> str:
+    if entry is None:
+        return ""
+    if not correct:
+        return f"本题已记入错题本（累计答错 {entry.wrong_count} 次）。"
+    if entry.retired_at is None:
+        left = wrongbook.RETIRE_AFTER_CORRECT - entry.correct_streak
+        return f"错题本：已连续答对 {entry.correct_streak} 次，再答对 {left} 次即移出错题本。"
+    if entry.retired_at == now:
+        return f"连续答对 {wrongbook.RETIRE_AFTER_CORRECT} 次，本题已移出错题本。"
+    return ""
+
+
+def answer_question(
+    *,
+    user,
+    question: Question,
+    raw_response,
+    now: datetime,
+    shown_at: datetime | None = None,
+) -> PracticeFeedback:
+    """Grade one practice answer at once, record it and update the wrong-answer book.
+
+    Practice is all-or-nothing: a multiple choice is right only with every right option and no
+    other; a short answer is right when every key point is found in it. A malformed or empty
+    response raises PracticeError and records nothing.
+
+    `shown_at` is when the question page was shown: if the person has already answered this
+    question since then (a double click, a page sent again by the browser's refresh), the
+    feedback is shown again but nothing is recorded, so a resubmitted right answer can never
+    count as the second right answer in a row.
+    """
+    if question.status != Question.Status.ACTIVE:
+        raise PracticeError("该题已停用，不能再练习，请换一道题。")
+    try:
+        response = normalise_response(
+            question.type, raw_response, len(question.options or []), blank_count(question.stem)
+        )
+    except ValueError as error:
+        raise PracticeError(f"答案格式不正确：{error}") from error
+    if _unanswered(question.type, response):
+        raise PracticeError("请先作答再提交。")
+
+    result = grade(
+        question.type,
+        question.answer,
+        response,
+        question.default_score,
+        MultipleScoring.ALL_OR_NOTHING,
+    )
+    if question.type == QuestionType.SHORT:
+        correct = bool(result.marking) and all(point["matched"] for point in result.marking)
+    else:
+        correct = bool(result.is_correct)
+
+    with transaction.atomic():
+        # One practice answer of a person at a time (a row lock on PostgreSQL), so that two
+        # submits at once can neither both count nor lose an update of the wrong book.
+        list(
+            get_user_model()
+            .objects.select_for_update()
+            .filter(pk=user.pk)
+            .values_list("pk", flat=True)
+        )
+        records = AnswerRecord.objects.filter(
+            user=user, question=question, origin=AnswerRecord.Origin.PRACTICE
+        )
+        recorded = shown_at is None or not records.filter(answered_at__gte=shown_at).exists()
+        if recorded:
+            AnswerRecord.objects.create(
+                user=user,
+                question=question,
+                origin=AnswerRecord.Origin.PRACTICE,
+                is_correct=correct,
+            )
+            wrongbook.record_results(user_id=user.pk, results={question.pk: correct}, now=now)
+    entry = WrongAnswer.objects.filter(user=user, question=question).first()
+
+    prefetch_related_objects([question], *link_prefetches())
+    feedback = PracticeFeedback(
+        question=question,
+        correct=correct,
+        response_text=response_text(question, response),
+        answer_text=answer_text(question),
+        explanation=question.explanation,
+        links=question_links(question),
+        wrongbook_note=_wrongbook_note(entry, correct, now)
+        if recorded
+        else "这道题您已经提交过，本次提交没有再记录。",
+        recorded=recorded,
+    )
+    if question.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        chosen = {response} if question.type == QuestionType.SINGLE else set(response)
+        feedback.options = [
+            OptionRow(letter(i), str(text), i in question.answer, i in chosen)
+            for i, text in enumerate(question.options)
+        ]
+    elif question.type == QuestionType.FILL:
+        feedback.blanks = [
+            BlankRow(
+                number,
+                given,
+                list(alternatives),
+                normalise_text(given) in {normalise_text(alt) for alt in alternatives},
+            )
+            for number, (given, alternatives) in enumerate(
+                zip(response, question.answer, strict=True), start=1
+            )
+        ]
+    elif question.type == QuestionType.SHORT:
+        feedback.key_points = [
+            KeyPointRow(point["point"], point["matched"]) for point in result.marking
+        ]
+    return feedback
+
+
+# Choices and progress ---------------------------------------------------------------------------
+
+
+@dataclass
+class CategoryChoice:
+    category: QuestionCategory
+    depth: int
+    question_count: int
+
+
+@dataclass
+class ProgressRow:
+    category: QuestionCategory
+    available: int = 0  # active questions in the category and its subcategories
+    answered: int = 0  # distinct questions the person has answered (practice or exam)
+    answers: int = 0
+    correct_answers: int = 0
+    wrong_book: int = 0  # questions still in the person's wrong book
+
+    @property
+    def correct_rate(self) -> int | None:
+        """Share of the person's answers that were right, in whole percent; None before any."""
+        if not self.answers:
+            return None
+        return round(100 * self.correct_answers / self.answers)
+
+
+def _top_path(path: str) -> str:
+    return path.split("/", 1)[0]
+
+
+def _categories_and_counts() -> tuple[list[QuestionCategory], dict[int, int]]:
+    categories = list(QuestionCategory.objects.order_by("path"))
+    counts = {
+        row["category_id"]: row["n"]
+        for row in Question.objects.filter(status=Question.Status.ACTIVE)
+        .order_by()
+        .values("category_id")
+        .annotate(n=Count("pk"))
+    }
+    return categories, counts
+
+
+def _progress(user, categories, counts) -> list[ProgressRow]:
+    path_of = {category.pk: category.path for category in categories}
+    rows = {
+        category.path: ProgressRow(category)
+        for category in categories
+        if category.parent_id is None
+    }
+
+    def row_for(category_id: int) -> ProgressRow | None:
+        path = path_of.get(category_id)
+        return rows.get(_top_path(path)) if path else None
+
+    for category_id, n in counts.items():
+        if row := row_for(category_id):
+            row.available += n
+    records = (
+        AnswerRecord.objects.filter(user=user, question__status=Question.Status.ACTIVE)
+        .order_by()
+        .values("question__category_id")
+        .annotate(
+            answers=Count("pk"),
+            correct=Count("pk", filter=Q(is_correct=True)),
+            answered=Count("question_id", distinct=True),
+        )
+    )
+    for record in records:
+        if row := row_for(record["question__category_id"]):
+            row.answers += record["answers"]
+            row.correct_answers += record["correct"]
+            row.answered += record["answered"]
+    wrong = (
+        WrongAnswer.objects.filter(
+            user=user, retired_at__isnull=True, question__status=Question.Status.ACTIVE
+        )
+        .order_by()
+        .values("question__category_id")
+        .annotate(n=Count("pk"))
+    )
+    for entry in wrong:
+        if row := row_for(entry["question__category_id"]):
+            row.wrong_book += entry["n"]
+    return [row for row in rows.values() if row.available or row.answers]
+
+
+def progress_by_category(*, user) -> list[ProgressRow]:
+    """One row per top-level category (subcategories counted in): four queries."""
+    categories, counts = _categories_and_counts()
+    return _progress(user, categories, counts)
+
+
+@dataclass
+class PracticeChoices:
+    categories: list[CategoryChoice]
+    rule_sets: list[RuleSet]  # annotated with question_count
+    cases: list[CasePage]  # annotated with question_count
+    random_count: int
+    wrongbook_count: int
+    progress: list[ProgressRow]
+
+
+def practice_choices(*, user) -> PracticeChoices:
+    """What the practice home offers, with question counts, and the progress table (six queries)."""
+    categories, counts = _categories_and_counts()
+    subtree: dict[str, int] = defaultdict(int)
+    path_of = {category.pk: category.path for category in categories}
+    for category_id, n in counts.items():
+        parts = path_of[category_id].split("/")
+        for depth in range(1, len(parts) + 1):
+            subtree["/".join(parts[:depth])] += n
+    category_choices = [
+        CategoryChoice(category, category.path.count("/"), subtree[category.path])
+        for category in categories
+        if subtree[category.path]
+    ]
+    active = Q(items__questions__status=Question.Status.ACTIVE)
+    rule_sets = list(
+        RuleSet.objects.annotate(
+            question_count=Count("items__questions", filter=active, distinct=True)
+        )
+        .filter(question_count__gt=0)
+        .order_by("sort_order", "code")
+    )
+    cases = list(
+        CasePage.objects.live()
+        .annotate(
+            question_count=Count(
+                "questions", filter=Q(questions__status=Question.Status.ACTIVE), distinct=True
+            )
+        )
+        .filter(question_count__gt=0)
+        .only("pk", "title", "slug", "kind", "category", "number", "series", "path")
+        .order_by("path")
+    )
+    progress = _progress(user, categories, counts)
+    return PracticeChoices(
+        categories=category_choices,
+        rule_sets=rule_sets,
+        cases=cases,
+        random_count=sum(counts.values()),
+        wrongbook_count=sum(row.wrong_book for row in progress),
+        progress=progress,
+    )
+
+
+# The wrong-answer book --------------------------------------------------------------------------
+
+
+@dataclass
+class WrongbookEntry:
+    entry: WrongAnswer
+    question: Question
+    answer_text: str
+    links: list[Link]
+
+
+@dataclass
+class WrongbookPage:
+    entries: list[WrongbookEntry]
+    page: Page
+    retired: list[WrongAnswer]
+    retired_count: int
+
+
+def wrongbook_page(*, user, page_number=1) -> WrongbookPage:
+    """The person's own wrong book, newest mistake first, a page at a time; retired entries
+    (answered right twice in a row) apart. Questions no longer active are left out. Seven
+    queries whatever the size of the book.
+    """
+    open_entries = (
+        WrongAnswer.objects.filter(
+            user=user, retired_at__isnull=True, question__status=Question.Status.ACTIVE
+        )
+        .select_related("question", "question__category")
+        .prefetch_related(*link_prefetches("question__"))
+        .order_by("-last_wrong_at", "-pk")
+    )
+    page = Paginator(open_entries, WRONGBOOK_PAGE_SIZE).get_page(page_number)
+    entries = [
+        WrongbookEntry(
+            entry, entry.question, answer_text(entry.question), question_links(entry.question)
+        )
+        for entry in page.object_list
+    ]
+    retired_entries = WrongAnswer.objects.filter(
+        user=user, retired_at__isnull=False, question__status=Question.Status.ACTIVE
+    )
+    retired = list(
+        retired_entries.select_related("question")
+        .only(
+            "pk",
+            "wrong_count",
+            "retired_at",
+            "last_wrong_at",
+            "question__id",
+            "question__stem",
+            "question__type",
+        )
+        .order_by("-retired_at", "-pk")[:RETIRED_SHOWN]
+    )
+    return WrongbookPage(entries, page, retired, retired_entries.count())

@@ -1,0 +1,157 @@
+"""Self-study pages: choose what to practise, one question at a time with immediate feedback, and
+the wrong-answer book (错题本). The rules live in quizzes/practice.py; these views only read the
+request and render.
+"""
+
+from datetime import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from . import practice
+from .models import Question, QuestionType
+from .practice import PracticeError
+
+
+def _problem(request, message: str, status: int = 400):
+    return render(request, "quizzes/practice/problem.html", {"message": message}, status=status)
+
+
+def _shown_at(value: str | None) -> datetime | None:
+    """When the question page was shown (a hidden field), to tell a resubmitted page."""
+    if not value:
+        return None
+    try:
+        shown_at = datetime.fromisoformat(value)
+    except ValueError:
+        shown_at = None
+    if shown_at is None or timezone.is_naive(shown_at):
+        raise PracticeError("页面参数无效，请重新打开题目后再作答。")
+    return shown_at
+
+
+def _index(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise PracticeError("答案格式不正确：所选选项不存在。") from None
+
+
+def raw_response(question: Question, data):
+    """The form's fields as a response: `choice`, `choices`, `truefalse`, `blank` (one per
+    blank, in order) or `text`, by question type."""
+    if question.type == QuestionType.SINGLE:
+        value = data.get("choice", "").strip()
+        return _index(value) if value else None
+    if question.type == QuestionType.MULTIPLE:
+        return [_index(value) for value in data.getlist("choices") if value.strip()]
+    if question.type == QuestionType.TRUE_FALSE:
+        value = data.get("truefalse", "").strip()
+        if not value:
+            return None
+        if value not in ("true", "false"):
+            raise PracticeError("答案格式不正确：判断题只能选择“对”或“错”。")
+        return value == "true"
+    if question.type == QuestionType.FILL:
+        return data.getlist("blank")
+    return data.get("text")
+
+
+def _given(data) -> dict:
+    """What the person entered, to fill the form in again after an error."""
+    return {
+        "choice": data.get("choice", ""),
+        "choices": data.getlist("choices"),
+        "truefalse": data.get("truefalse", ""),
+        "blanks": data.getlist("blank"),
+        "text": data.get("text", ""),
+    }
+
+
+@login_required
+@require_GET
+def practice_home(request):
+    choices = practice.practice_choices(user=request.user)
+    return render(request, "quizzes/practice/home.html", {"choices": choices})
+
+
+@login_required
+@require_GET
+def practice_question(request):
+    try:
+        scope = practice.resolve_scope(raw=request.GET.get("scope", ""))
+    except PracticeError as error:
+        return _problem(request, str(error))
+    question = practice.next_question(
+        user=request.user, scope=scope, after=practice.as_pk(request.GET.get("after"))
+    )
+    return render(
+        request,
+        "quizzes/practice/question.html",
+        {
+            "scope": scope,
+            "question": question,
+            "given": {},
+            "shown_at": timezone.now().isoformat(),
+        },
+    )
+
+
+@login_required
+def practice_answer(request):
+    if request.method != "POST":
+        return redirect("quizzes:practice_home")
+    try:
+        scope = practice.resolve_scope(raw=request.POST.get("scope", ""))
+        question = practice.practice_question(question_id=request.POST.get("question"))
+        shown_at = _shown_at(request.POST.get("shown"))
+    except PracticeError as error:
+        return _problem(request, str(error))
+    try:
+        feedback = practice.answer_question(
+            user=request.user,
+            question=question,
+            raw_response=raw_response(question, request.POST),
+            now=timezone.now(),
+            shown_at=shown_at,
+        )
+    except PracticeError as error:
+        return render(
+            request,
+            "quizzes/practice/question.html",
+            {
+                "scope": scope,
+                "question": question,
+                "given": _given(request.POST),
+                "error": str(error),
+                "shown_at": request.POST.get("shown", ""),
+            },
+            status=400,
+        )
+    return render(
+        request,
+        "quizzes/practice/feedback.html",
+        {"scope": scope, "feedback": feedback, "question": question},
+    )
+
+
+@login_required
+@require_GET
+def wrongbook(request):
+    book = practice.wrongbook_page(user=request.user, page_number=request.GET.get("page", 1))
+    return render(
+        request,
+        "quizzes/practice/wrongbook.html",
+        {"book": book, "scope": practice.WRONGBOOK_SCOPE},
+    )
+
+
+urlpatterns = [
+    path("practice/", practice_home, name="practice_home"),
+    path("practice/question/", practice_question, name="practice_question"),
+    path("practice/answer/", practice_answer, name="practice_answer"),
+    path("wrongbook/", wrongbook, name="wrongbook"),
+]

@@ -1,0 +1,182 @@
+"""Admin wiring: question bank, categories, blueprints and exams under one 题库与考试 menu.
+
+Only the 培训专责 role (and administrators) hold the quizzes permissions these views check, and only
+they may enter the Wagtail admin at all.
+"""
+
+from django import forms
+from django.urls import path
+from wagtail import hooks
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    HelpPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+)
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+
+from . import admin_views
+from .forms import BlueprintForm, ExamForm, QuestionCategoryForm, QuestionForm
+from .models import Blueprint, Exam, Question, QuestionCategory
+
+
+class QuizViewSet(ModelViewSet):
+    # What depends on a question, category, blueprint or exam is known from our own foreign keys
+    # (see the Guarded delete views); Wagtail's reference index would only add a write per save.
+    add_to_reference_index = False
+
+
+class QuestionViewSet(QuizViewSet):
+    model = Question
+    icon = "help"
+    menu_label = "试题"
+    index_view_class = admin_views.QuestionIndexView
+    inspect_view_class = admin_views.QuestionInspectView
+    delete_view_class = admin_views.QuestionDeleteView
+    inspect_view_enabled = True
+    filterset_class = admin_views.QuestionFilterSet
+    # Plain substring search on the stem and code: exact for Chinese, no index needed.
+    search_backend_name = None
+    search_fields = ["stem", "code"]
+    ordering = ["code"]
+    list_per_page = 50
+    copy_view_enabled = True
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("code"), FieldPanel("type"), FieldPanel("status")]),
+            FieldRowPanel(
+                [FieldPanel("category"), FieldPanel("difficulty"), FieldPanel("default_score")]
+            ),
+            FieldPanel("knowledge_point"),
+            FieldPanel("stem"),
+            FieldPanel("options"),
+            FieldPanel("answer"),
+            FieldPanel("explanation"),
+            MultiFieldPanel(
+                [FieldPanel("rules"), FieldPanel("qa_items"), FieldPanel("cases")],
+                heading="关联知识",
+            ),
+            MultiFieldPanel([FieldPanel("source"), FieldPanel("quote")], heading="出处"),
+        ],
+        base_form_class=QuestionForm,
+    )
+
+
+class QuestionCategoryViewSet(QuizViewSet):
+    model = QuestionCategory
+    icon = "folder-open-inverse"
+    menu_label = "题库分类"
+    index_view_class = admin_views.QuestionCategoryIndexView
+    delete_view_class = admin_views.QuestionCategoryDeleteView
+    search_fields = ["path"]
+    ordering = ["path"]
+    copy_view_enabled = False
+    inspect_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return QuestionCategoryForm
+
+
+SECTION_PANELS = [
+    FieldRowPanel(
+        [
+            FieldPanel("title"),
+            FieldPanel("question_count"),
+            FieldPanel("score_per_question"),
+            FieldPanel("sort_order"),
+        ]
+    ),
+    FieldPanel("categories", widget=forms.CheckboxSelectMultiple),
+    FieldPanel("types"),
+    FieldPanel("difficulties"),
+]
+
+
+class BlueprintViewSet(QuizViewSet):
+    model = Blueprint
+    icon = "list-ol"
+    menu_label = "组卷规则"
+    index_view_class = admin_views.BlueprintIndexView
+    edit_view_class = admin_views.BlueprintEditView
+    delete_view_class = admin_views.BlueprintDeleteView
+    check_view_class = admin_views.BlueprintCheckView
+    search_fields = ["name", "description"]
+    list_filter = ["status"]
+    copy_view_enabled = False
+    edit_handler = ObjectList(
+        [
+            FieldPanel("name"),
+            FieldPanel("description"),
+            FieldRowPanel(
+                [FieldPanel("status"), FieldPanel("pass_mark"), FieldPanel("time_limit_minutes")]
+            ),
+            HelpPanel(template="quizzes/admin/blueprint_total_panel.html", heading="满分"),
+            InlinePanel("sections", heading="大题", label="大题", panels=SECTION_PANELS, min_num=1),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("shuffle_questions"), FieldPanel("shuffle_options")]),
+                    FieldPanel("multiple_scoring"),
+                    FieldPanel("attempts_allowed"),
+                ],
+                heading="抽题与计分",
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("answers_shown"),
+                    FieldPanel("review_visibility"),
+                    FieldPanel("pass_text"),
+                    FieldPanel("fail_text"),
+                ],
+                heading="交卷后",
+            ),
+        ],
+        base_form_class=BlueprintForm,
+    )
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(check_url_name=self.get_url_name("check"), **kwargs)
+
+    def get_edit_view_kwargs(self, **kwargs):
+        return super().get_edit_view_kwargs(check_url_name=self.get_url_name("check"), **kwargs)
+
+    @property
+    def check_view(self):
+        return self.construct_view(self.check_view_class)
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path("check/<int:pk>/", self.check_view, name="check"),
+        ]
+
+
+class ExamViewSet(QuizViewSet):
+    model = Exam
+    delete_view_class = admin_views.ExamDeleteView
+    icon = "date"
+    menu_label = "考试"
+    list_display = ["title", "blueprint", "status", "opens_at", "closes_at"]
+    list_filter = ["status", "blueprint"]
+    search_fields = ["title"]
+    copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return ExamForm
+
+
+class QuizAdminGroup(ModelViewSetGroup):
+    menu_label = "题库与考试"
+    menu_icon = "tasks"
+    menu_order = 250
+    items = (
+        QuestionViewSet("quiz_questions", url_prefix="quizzes/questions"),
+        QuestionCategoryViewSet("quiz_categories", url_prefix="quizzes/categories"),
+        BlueprintViewSet("quiz_blueprints", url_prefix="quizzes/blueprints"),
+        ExamViewSet("quiz_exams", url_prefix="quizzes/exams"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_quiz_viewsets():
+    return QuizAdminGroup()
