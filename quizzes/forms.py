@@ -15,11 +15,11 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from cases.models import CasePage, QAItem, RuleItem, SourceDocument
 from cases.sourcing import read_source, squash
 
+from .display import LETTERS
 from .drawing import DrawError, draw_paper
 from .grading import BLANK, validate_answer_key
 from .models import Blueprint, Exam, Question, QuestionCategory, QuestionType
 
-LETTERS = "ABCDEFGH"
 TRUE_WORDS = {"对", "正确", "是", "√", "✓", "✔", "t", "true", "y", "yes"}
 FALSE_WORDS = {"错", "错误", "否", "×", "✗", "✘", "x", "f", "false", "n", "no"}
 ALTERNATIVE_SEPARATOR = re.compile(r"[|｜]")

@@ -14,6 +14,7 @@ from django.db import transaction
 from cases.loaders import resolve_rules
 from cases.models import CasePage, QAItem, SourceDocument
 
+from .display import LETTERS
 from .grading import validate_answer_key
 from .models import (
     Blueprint,
@@ -27,7 +28,6 @@ from .models import (
 
 QUESTIONS_DIR = Path(settings.FIXTURES_DIR) / "questions"
 DIFFICULTY_BY_LABEL = {label: value for value, label in Difficulty.choices}
-LETTERS = "ABCDEFGH"
 
 
 class QuestionLoadError(Exception):

@@ -37,6 +37,7 @@ from django.db.models.functions import Coalesce
 from cases.models import CasePage, QAItem, RuleItem, RuleSet
 
 from . import wrongbook
+from .display import describe_answer, describe_response, option_letter
 from .drawing import blank_count
 from .grading import grade, normalise_response, normalise_text
 from .models import (
@@ -48,7 +49,6 @@ from .models import (
     WrongAnswer,
 )
 
-LETTERS = "ABCDEFGH"
 WRONGBOOK_PAGE_SIZE = 30
 RETIRED_SHOWN = 50
 
@@ -242,35 +242,15 @@ class PracticeFeedback:
 
 
 def letter(index: int) -> str:
-    return LETTERS[index] if 0 <= index < len(LETTERS) else str(index + 1)
+    return option_letter(index)
 
 
 def answer_text(question: Question) -> str:
-    """The right answer in words: letters for choices, 对/错, every accepted fill, key points."""
-    key = question.answer
-    if question.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        return "、".join(letter(i) for i in key)
-    if question.type == QuestionType.TRUE_FALSE:
-        return "对" if key and key[0] else "错"
-    if question.type == QuestionType.FILL:
-        return "；".join(
-            f"（{number}）" + " 或 ".join(alternatives)
-            for number, alternatives in enumerate(key, start=1)
-        )
-    return "；".join(key)
+    return describe_answer(question.type, question.answer)
 
 
 def response_text(question: Question, response) -> str:
-    if question.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        chosen = [response] if question.type == QuestionType.SINGLE else response
-        return "、".join(letter(i) for i in chosen)
-    if question.type == QuestionType.TRUE_FALSE:
-        return "对" if response else "错"
-    if question.type == QuestionType.FILL:
-        return "；".join(
-            f"（{number}）{given or '（未填）'}" for number, given in enumerate(response, start=1)
-        )
-    return response
+    return describe_response(question.type, response)
 
 
 def question_links(question: Question) -> list[Link]:

@@ -1,15 +1,11 @@
 from django import template
 
+from ..display import describe_answer, describe_response, option_letter
 from ..grading import BLANK
 
 register = template.Library()
 
-LETTERS = "ABCDEFGH"
-
-
-@register.filter
-def option_letter(index: int) -> str:
-    return LETTERS[index] if 0 <= index < len(LETTERS) else str(index + 1)
+register.filter("option_letter", option_letter)
 
 
 @register.filter
@@ -30,30 +26,12 @@ def stem_with_blanks(stem: str) -> str:
 @register.filter
 def answer_text(item) -> str:
     """The right answer in words, for the review (item: AttemptQuestion)."""
-    key = item.answer_key
-    if item.type in ("single", "multiple"):
-        return "、".join(f"{option_letter(i)}. {item.options[i]}" for i in key)
-    if item.type == "truefalse":
-        return "对" if key and key[0] else "错"
-    if item.type == "fill":
-        return "；".join(f"（{n}）" + " / ".join(alts) for n, alts in enumerate(key, start=1))
-    return "；".join(key)
+    return describe_answer(item.type, item.answer_key, item.options, with_text=True)
 
 
 @register.filter
 def response_text(item) -> str:
-    response = item.response
-    if response is None or response == "" or response == []:
-        return "未作答"
-    if item.type == "single":
-        return f"{option_letter(response)}. {item.options[response]}"
-    if item.type == "multiple":
-        return "、".join(f"{option_letter(i)}. {item.options[i]}" for i in response)
-    if item.type == "truefalse":
-        return "对" if response else "错"
-    if item.type == "fill":
-        return "；".join(f"（{n}）{text or '（空）'}" for n, text in enumerate(response, start=1))
-    return response
+    return describe_response(item.type, item.response, item.options, with_text=True)
 
 
 @register.filter
