@@ -4,12 +4,12 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
-from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
 from quizzes import services
 from quizzes.marking import pending_short_answers
 from quizzes.models import Attempt, AttemptQuestion, Exam, QuestionType
+from quizzes.templatetags.quiz_tags import points
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,7 @@ def test_leader_sees_the_team_members_short_answers(leader_client, submitted, st
     assert staff_user.staff_profile.name in html
     assert "综合知识模拟考试" in html
     assert items[0].stem[:20] in html
-    provisional = floatformat(items[0].awarded, "-2")  # as the page writes numbers
+    provisional = points(items[0].awarded)  # as the page writes numbers
     assert f"暂定 <b>{provisional}</b> / 10 分" in html
     assert "待阅简答题 2 道" in html
 
