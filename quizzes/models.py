@@ -290,6 +290,32 @@ class Exam(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    # Monthly exams (月度考试): the month the score counts for, and who it is for.
+    month = models.DateField(
+        "考核月份", null=True, blank=True, help_text="该月 1 日；为空表示模拟考试，不计入月度考核"
+    )
+    audience_units = models.ManyToManyField(
+        "organisation.Unit", verbose_name="参考单位（含下级）", blank=True, related_name="+"
+    )
+    audience_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="参考人员", blank=True, related_name="+"
+    )
+    makeup_of = models.ForeignKey(
+        "self",
+        verbose_name="补考对应的考试",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="makeups",
+        help_text="补考只对原考试缺考或不及格的人员开放，成绩计入同一月份",
+    )
+    notice = models.TextField("考试通知", blank=True)
+    time_limit_minutes = models.PositiveIntegerField(
+        "答题时长（分钟）", null=True, blank=True, help_text="为空则按组卷规则"
+    )
+    attempts_allowed = models.PositiveIntegerField(
+        "允许作答次数", null=True, blank=True, help_text="为空则按组卷规则；0 表示不限"
+    )
 
     class Meta:
         verbose_name = "考试"
@@ -298,6 +324,16 @@ class Exam(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def effective_time_limit(self) -> int:
+        return self.time_limit_minutes or self.blueprint.time_limit_minutes
+
+    @property
+    def effective_attempts_allowed(self) -> int:
+        if self.attempts_allowed is not None:
+            return self.attempts_allowed
+        return self.blueprint.attempts_allowed
 
     def clean(self) -> None:
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
@@ -336,6 +372,11 @@ class Attempt(models.Model):
     max_score = models.DecimalField("满分", max_digits=7, decimal_places=2, default=0)
     passed = models.BooleanField("是否及格", null=True, blank=True)
     question_count = models.PositiveIntegerField("题目数", default=0)
+    extra_minutes = models.PositiveIntegerField("延长时间（分钟）", default=0)
+    void_reason = models.CharField("作废原因", max_length=300, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = "作答记录"

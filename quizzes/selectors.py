@@ -24,11 +24,9 @@ class ExamRow:
 
 def exam_rows(*, user, now: datetime) -> list[ExamRow]:
     """我的考试: every published exam, with the person's state in it (two queries)."""
-    exams = list(
-        Exam.objects.filter(status__in=[Exam.Status.PUBLISHED, Exam.Status.CLOSED])
-        .select_related("blueprint")
-        .order_by("-opens_at", "-created_at")
-    )
+    from .scheduling import exams_for
+
+    exams = list(exams_for(user).select_related("blueprint").order_by("-opens_at", "-created_at"))
     attempts_by_exam: dict[int, list[Attempt]] = {}
     for attempt in Attempt.objects.filter(user=user, exam__in=exams).order_by("number"):
         attempts_by_exam.setdefault(attempt.exam_id, []).append(attempt)
@@ -38,7 +36,7 @@ def exam_rows(*, user, now: datetime) -> list[ExamRow]:
         counted = [a for a in attempts if a.status != Attempt.Status.VOIDED]
         open_attempt = next((a for a in attempts if a.status == Attempt.Status.IN_PROGRESS), None)
         problem = exam_window_problem(exam, now)
-        allowed = exam.blueprint.attempts_allowed
+        allowed = exam.effective_attempts_allowed
         left = (allowed - len(counted)) if allowed else None
         if open_attempt:
             state, note = "进行中", "继续作答"

@@ -51,7 +51,7 @@ def rules_snapshot(exam: Exam) -> dict:
         "answers_shown": blueprint.answers_shown,
         "review_visibility": blueprint.review_visibility,
         "multiple_scoring": blueprint.multiple_scoring,
-        "time_limit_minutes": blueprint.time_limit_minutes,
+        "time_limit_minutes": exam.effective_time_limit,
     }
 
 
@@ -66,14 +66,20 @@ def start_attempt(*, exam: Exam, user, now: datetime) -> Attempt:
     problem = exam_window_problem(exam, now)
     if problem:
         raise ExamError(problem)
+    from .scheduling import exams_for, makeup_eligible
+
+    if user is not None and not exams_for(user).filter(pk=exam.pk).exists():
+        raise ExamError("本场考试不是安排给您的。")
+    if user is not None and not makeup_eligible(exam=exam, user=user):
+        raise ExamError("您已通过原考试，无需参加补考。")
     used = attempts_used(exam=exam, user=user)
-    allowed = exam.blueprint.attempts_allowed
+    allowed = exam.effective_attempts_allowed
     if allowed and used >= allowed:
         raise ExamError(f"本场考试允许作答 {allowed} 次，您已用完。")
 
     seed = secrets.randbits(62)
     drawn = draw_paper(blueprint=exam.blueprint, seed=seed, user=user)
-    deadline = now + timedelta(minutes=exam.blueprint.time_limit_minutes)
+    deadline = now + timedelta(minutes=exam.effective_time_limit)
     if exam.closes_at:
         deadline = min(deadline, exam.closes_at)
     try:
@@ -186,7 +192,22 @@ def submit_attempt(*, attempt_id: int, now: datetime, auto: bool = False) -> Att
             ]
         )
         wrongbook.record_results(user_id=attempt.user_id, results=dict(judged), now=now)
+    count_in_assessment(attempt)
     return attempt
+
+
+def count_in_assessment(attempt: Attempt) -> None:
+    """A monthly exam's result flows into the person's assessment record for that month."""
+    exam = Exam.objects.only("month", "title").get(pk=attempt.exam_id)
+    if exam.month is None:
+        return
+    from portal.organisation.models import StaffProfile
+
+    from .assessment.services import refresh_exam_score
+
+    profile = StaffProfile.objects.select_related("unit").filter(user_id=attempt.user_id).first()
+    if profile is not None:
+        refresh_exam_score(profile=profile, month=exam.month, reason=f"考试自动计分：{exam.title}")
 
 
 def mark_short_answer(
@@ -230,6 +251,7 @@ def mark_short_answer(
         )
         _finish_grading(attempt, items)
         attempt.save(update_fields=["status", "score", "passed"])
+    count_in_assessment(attempt)
     return attempt
 
 

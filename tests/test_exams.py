@@ -431,7 +431,7 @@ def test_paper_save_and_submit_use_a_fixed_number_of_queries(
             content_type="application/json",
         )
     assert reply.json()["saved"]
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         client.post(f"/attempts/{attempt.public_id}/submit/")
     attempt.refresh_from_db()
     assert attempt.status == Attempt.Status.GRADED

@@ -15,6 +15,7 @@ INSTALLED_APPS = [
     "portal.search",
     "cases",
     "quizzes",
+    "quizzes.assessment",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

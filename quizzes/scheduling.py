@@ -1,0 +1,193 @@
+"""Monthly exams (月度考试): scheduling within a supervisor's scope, the audience, extra time,
+voiding, and closing (automatic submission and 缺考) — called by views, admin and `close_exams`."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+
+from portal.organisation.models import StaffProfile, Unit
+from portal.organisation.selectors import visible_profiles, visible_units
+
+from . import services
+from .drawing import DrawError, draw_paper
+from .models import Attempt, Blueprint, Exam
+
+
+@dataclass
+class ExamPlan:
+    title: str
+    blueprint: Blueprint
+    month: date | None
+    opens_at: datetime
+    closes_at: datetime
+    units: list[Unit]
+    people: list[StaffProfile]
+    time_limit_minutes: int | None = None
+    attempts_allowed: int | None = 1
+    makeup_of: Exam | None = None
+    notice: str = ""
+
+
+def schedule_exam(*, by, plan: ExamPlan, publish: bool) -> Exam:
+    """Create (and optionally publish) an exam for units and people within `by`'s scope."""
+    problems = []
+    if plan.closes_at <= plan.opens_at:
+        problems.append("截止时间必须晚于开始时间。")
+    if not plan.units and not plan.people:
+        problems.append("请至少选择一个参考单位或参考人员。")
+    allowed_units = set(visible_units(by).values_list("pk", flat=True))
+    outside = [unit.name for unit in plan.units if unit.pk not in allowed_units]
+    allowed_people = set(visible_profiles(by).values_list("pk", flat=True))
+    outside += [person.name for person in plan.people if person.pk not in allowed_people]
+    if outside:
+        problems.append(
+            "只能为所辖单位和人员安排考试，以下不在您的管辖范围内：" + "、".join(outside)
+        )
+    if plan.blueprint.status != Blueprint.Status.READY:
+        problems.append("所选组卷规则还是草稿，不能用于考试。")
+    else:
+        try:
+            draw_paper(blueprint=plan.blueprint, seed=1)
+        except DrawError as error:
+            problems.append(str(error))
+    if plan.month and plan.month.day != 1:
+        problems.append("考核月份应为某月 1 日。")
+    if problems:
+        raise services.ExamError(" ".join(problems))
+    with transaction.atomic():
+        exam = Exam.objects.create(
+            title=plan.title,
+            blueprint=plan.blueprint,
+            status=Exam.Status.PUBLISHED if publish else Exam.Status.DRAFT,
+            opens_at=plan.opens_at,
+            closes_at=plan.closes_at,
+            month=plan.month,
+            time_limit_minutes=plan.time_limit_minutes,
+            attempts_allowed=plan.attempts_allowed,
+            makeup_of=plan.makeup_of,
+            notice=plan.notice,
+            created_by=by,
+        )
+        exam.audience_units.set(plan.units)
+        exam.audience_users.set([person.user_id for person in plan.people])
+    return exam
+
+
+def audience_profiles(exam: Exam):
+    """Everyone the exam is for (empty audience: every active staff member)."""
+    condition = Q()
+    for path in exam.audience_units.values_list("path", flat=True):
+        condition |= Q(unit__path__startswith=path)
+    user_ids = list(exam.audience_users.values_list("pk", flat=True))
+    if user_ids:
+        condition |= Q(user_id__in=user_ids)
+    profiles = StaffProfile.objects.filter(user__is_active=True).select_related("unit", "user")
+    return profiles.filter(condition) if condition else profiles
+
+
+def exams_for(user):
+    """Exams on a person's list: published or closed, with no audience or with them in it."""
+    profile = StaffProfile.objects.select_related("unit").filter(user=user).first()
+    exams = Exam.objects.exclude(status=Exam.Status.DRAFT)
+    open_to_all = Q(audience_units=None, audience_users=None)
+    mine = Q(audience_users=user)
+    if profile is not None:
+        ancestor_ids = [int(part) for part in profile.unit.path.strip("/").split("/") if part]
+        mine |= Q(audience_units__in=ancestor_ids)
+    return exams.filter(open_to_all | mine).distinct()
+
+
+def _in_scope_attempt(by, attempt: Attempt) -> None:
+    if (
+        not visible_profiles(by).filter(user_id=attempt.user_id).exists()
+        or attempt.user_id == by.pk
+    ):
+        raise services.ExamError("该考生不在您的管辖范围内。")
+
+
+def grant_extra_time(*, by, attempt_id: int, minutes: int, now: datetime) -> Attempt:
+    if not 1 <= minutes <= 120:
+        raise services.ExamError("延长时间应为 1–120 分钟。")
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().get(pk=attempt_id)
+        _in_scope_attempt(by, attempt)
+        if attempt.status != Attempt.Status.IN_PROGRESS:
+            raise services.ExamError("只能为正在作答的考生延长时间。")
+        attempt.deadline_at = max(attempt.deadline_at, now) + timedelta(minutes=minutes)
+        attempt.extra_minutes += minutes
+        attempt.save(update_fields=["deadline_at", "extra_minutes"])
+    return attempt
+
+
+def void_attempt(*, by, attempt_id: int, reason: str, now: datetime) -> Attempt:
+    from .assessment.services import month_of, refresh_exam_score
+
+    if not (reason or "").strip():
+        raise services.ExamError("作废必须填写原因。")
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt_id)
+        _in_scope_attempt(by, attempt)
+        if attempt.status == Attempt.Status.VOIDED:
+            raise services.ExamError("该作答已作废。")
+        attempt.status = Attempt.Status.VOIDED
+        attempt.void_reason = reason.strip()[:300]
+        attempt.voided_by = by
+        attempt.save(update_fields=["status", "void_reason", "voided_by"])
+    if attempt.exam.month:
+        profile = StaffProfile.objects.select_related("unit").get(user_id=attempt.user_id)
+        refresh_exam_score(
+            profile=profile,
+            month=month_of(attempt.exam.month),
+            reason=f"作答作废（{attempt.exam.title}）：{attempt.void_reason}",
+        )
+    return attempt
+
+
+@dataclass
+class CloseSummary:
+    submitted: int = 0
+    closed_exams: int = 0
+    missed: int = 0
+
+
+def close_due_exams(*, now: datetime) -> CloseSummary:
+    """Submit every attempt whose time is up; close exams past their closing time and record 缺考."""
+    from .assessment.services import refresh_exam_score
+
+    summary = CloseSummary()
+    overdue = Attempt.objects.filter(
+        status=Attempt.Status.IN_PROGRESS, deadline_at__lt=now - services.SAVE_GRACE
+    ).values_list("pk", flat=True)
+    for attempt_id in list(overdue):
+        services.submit_attempt(attempt_id=attempt_id, now=now, auto=True)
+        summary.submitted += 1
+    due = Exam.objects.filter(status=Exam.Status.PUBLISHED, closes_at__lte=now)
+    for exam in due:
+        if exam.attempts.filter(status=Attempt.Status.IN_PROGRESS).exists():
+            continue  # someone still has extra time
+        exam.status = Exam.Status.CLOSED
+        exam.save(update_fields=["status"])
+        summary.closed_exams += 1
+        if exam.month and exam.makeup_of_id is None:
+            sat = set(
+                exam.attempts.exclude(status=Attempt.Status.VOIDED).values_list(
+                    "user_id", flat=True
+                )
+            )
+            for profile in audience_profiles(exam):
+                if profile.user_id not in sat:
+                    refresh_exam_score(
+                        profile=profile, month=exam.month, reason=f"缺考：{exam.title}"
+                    )
+                    summary.missed += 1
+    return summary
+
+
+def makeup_eligible(*, exam: Exam, user) -> bool:
+    """补考: open to those who missed or failed the original exam."""
+    if exam.makeup_of_id is None:
+        return True
+    original = exam.makeup_of.attempts.filter(user=user).exclude(status=Attempt.Status.VOIDED)
+    return not original.filter(passed=True).exists()
