@@ -39,7 +39,8 @@ def exam_rows(*, user, now: datetime) -> list[ExamRow]:
         allowed = exam.effective_attempts_allowed
         left = (allowed - len(counted)) if allowed else None
         if open_attempt:
-            state, note = "进行中", "继续作答"
+            left_minutes = max(0, int((open_attempt.deadline_at - now).total_seconds() // 60))
+            state, note = "进行中", f"剩余约 {left_minutes} 分钟"
         elif exam.opens_at and now < exam.opens_at:
             state, note = "未开始", problem
         elif any(a.status == Attempt.Status.PENDING_REVIEW for a in counted):

@@ -349,3 +349,24 @@ def test_audit_entries_cannot_be_changed_or_deleted(team_leader, staff_user):
         entry.save()
     with pytest.raises(ValidationError, match="不可删除"):
         entry.delete()
+
+
+def test_my_exams_shows_states_time_left_and_notice(client, team_leader, staff_user):
+    exam = scheduling.schedule_exam(
+        by=team_leader, plan=plan(notice="请带好工牌，按时参加。"), publish=True
+    )
+    client.force_login(staff_user)
+    html = client.get("/exams/").content.decode()
+    assert (
+        "11月月度考试" in html
+        and "可参加" in html
+        and "请带好工牌" in html
+        and "计入 2026年11月" in html
+    )
+    services.start_attempt(exam=exam, user=staff_user, now=timezone.now())
+    html = client.get("/exams/").content.decode()
+    assert "进行中" in html and "剩余约" in html
+    other = profile("DL1021").user
+    scheduling.close_due_exams(now=exam.closes_at + timedelta(hours=1))
+    client.force_login(other)
+    assert "缺考" in client.get("/exams/").content.decode()
