@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import marking_views, practice_views, views
+from .assessment import supervisor_views
 
 app_name = "quizzes"
 
@@ -13,4 +14,5 @@ urlpatterns = [
     path("attempts/<uuid:public_id>/result/", views.result, name="result"),
     *practice_views.urlpatterns,
     *marking_views.urlpatterns,
+    *supervisor_views.urlpatterns,
 ]

@@ -1,0 +1,285 @@
+"""Entering a team's month in bulk: the grid of records, the XLSX template, reading an uploaded
+sheet row by row, and saving all rows in one transaction (all or nothing).
+
+A sheet is read with openpyxl in read-only mode *without* data_only: a formula's cached value may
+be missing (files written by other tools have none), so formula cells are refused with a message
+instead of being read as blank, and error cells (#DIV/0! …) are refused too.
+"""
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db import transaction
+from django.db.models import QuerySet
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+
+from portal.organisation.models import StaffProfile, Unit
+from portal.organisation.selectors import visible_profiles
+
+from .models import COMPONENTS, ENTERED_COMPONENTS, AssessmentRecord
+from .services import AssessmentError, parse_component, record_for, update_components
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_SHEET_ROWS = 5000
+LABELS = {name: label for name, label, _ in COMPONENTS}
+HEADERS = ["工号", "姓名", *[LABELS[name] for name in ENTERED_COMPONENTS]]
+UNREADABLE = (
+    "文件无法读取：请上传用本页“下载模板”得到的 .xlsx 文件（不支持 .xls、.csv 或损坏的文件）。"
+)
+
+
+class UploadError(Exception):
+    """The file as a whole cannot be used; the message (Chinese) is shown as it is."""
+
+
+@dataclass
+class Problem:
+    line: int
+    who: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"第 {self.line} 行（{self.who}）：{self.message}"
+
+
+@dataclass
+class Entry:
+    """One person's entered components, ready for update_components."""
+
+    line: int
+    profile: StaffProfile
+    record: AssessmentRecord | None
+    values: dict = field(default_factory=dict)
+    expected_version: int | None = None
+
+    @property
+    def who(self) -> str:
+        return f"{self.profile.employee_number} {self.profile.name}"
+
+
+# The team's month ------------------------------------------------------------------------------
+
+
+def team_people(*, by, unit: Unit) -> QuerySet[StaffProfile]:
+    """Active people of a unit's subtree whose records `by` enters (never their own)."""
+    return (
+        visible_profiles(by)
+        .filter(unit__path__startswith=unit.path, user__is_active=True)
+        .exclude(user=by)
+        .select_related("unit")
+        .order_by("unit__path", "employee_number")
+    )
+
+
+def team_records(
+    *, by, unit: Unit, month: date, create: bool = True
+) -> list[tuple[StaffProfile, AssessmentRecord | None]]:
+    """Everyone's record for the month; missing records are created (record_for) unless not `create`."""
+    people = list(team_people(by=by, unit=unit))
+    records = {
+        record.profile_id: record
+        for record in AssessmentRecord.objects.filter(month=month, profile__in=people)
+    }
+    if create:
+        for person in people:
+            if person.pk not in records:
+                records[person.pk] = record_for(profile=person, month=month)
+    return [(person, records.get(person.pk)) for person in people]
+
+
+def changed_values(record: AssessmentRecord | None, raw: dict) -> tuple[dict, list[str]]:
+    """The entries that differ from the record (raw, as typed), and Chinese problems with any."""
+    changes, problems = {}, []
+    for name, value in raw.items():
+        try:
+            parsed = parse_component(name, value)
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        current = getattr(record, name) if record is not None else None
+        if parsed != current:
+            changes[name] = value
+    return changes, problems
+
+
+def save_entries(
+    *, by, month: date, entries: list[Entry], reason: str, problems: list[Problem] | None = None
+) -> list[Problem]:
+    """Apply every entry in ONE transaction; if any is refused, nothing is saved and every
+    problem is returned. `problems` already found (a value that does not parse) make the whole
+    save roll back too, while every entry is still tried so that all refusals are listed."""
+    problems = list(problems or [])
+    with transaction.atomic():
+        for entry in entries:
+            record = entry.record or record_for(profile=entry.profile, month=month)
+            version = entry.expected_version if entry.record else record.version
+            try:
+                update_components(
+                    record_id=record.pk,
+                    by=by,
+                    values=entry.values,
+                    expected_version=version,
+                    reason=reason,
+                )
+            except (AssessmentError, ValueError) as error:
+                problems.append(Problem(entry.line, entry.who, str(error)))
+        if problems:
+            transaction.set_rollback(True)
+    return problems
+
+
+# The XLSX template -----------------------------------------------------------------------------
+
+
+def template_workbook(*, rows: list[tuple[StaffProfile, AssessmentRecord | None]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "考核录入"
+    sheet.append(HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for profile, record in rows:
+        values = [getattr(record, name) if record else None for name in ENTERED_COMPONENTS]
+        sheet.append([profile.employee_number, profile.name, *values])
+    for letter, width in zip("ABCDEFG", (10, 10, 10, 10, 8, 10, 10), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "C2"
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+# Reading an uploaded sheet ---------------------------------------------------------------------
+
+
+def _cell(cell, label: str):
+    """A cell's value for parse_component; ValueError (Chinese) for formulas, errors, dates."""
+    if cell is None:
+        return None
+    kind = getattr(cell, "data_type", None)
+    value = getattr(cell, "value", None)
+    if kind == "f" or (isinstance(value, str) and value.startswith("=")):
+        raise ValueError(f"{label}是公式，请复制后“选择性粘贴为数值”再上传")
+    if kind == "e":
+        raise ValueError(f"{label}是错误值 {value}")
+    if isinstance(value, (datetime, date)):
+        raise ValueError(f"{label}应为数字，不是日期")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "%" in (getattr(cell, "number_format", "") or ""):
+            # 98% typed into a percentage cell is stored as 0.98.
+            return f"{round(value * 100, 6)}"
+        return f"{value}"
+    return value
+
+
+def _number(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value or "").strip()
+
+
+def read_sheet(*, file, by, unit: Unit, month: date) -> tuple[list[Entry], list[Problem]]:
+    """Every row of the sheet checked; (entries to save, problems). Raises UploadError when the
+    file cannot be read at all."""
+    team = {
+        profile.employee_number: (profile, record)
+        for profile, record in team_records(by=by, unit=unit, month=month, create=False)
+    }
+    try:
+        file.seek(0)
+        workbook = load_workbook(file, read_only=True, data_only=False)
+    except Exception as error:  # BadZipFile, InvalidFileException, KeyError … on a damaged file
+        raise UploadError(UNREADABLE) from error
+    try:
+        raw_rows = []
+        for line, cells in enumerate(workbook.active.iter_rows(), start=1):
+            if line > MAX_SHEET_ROWS + 1:
+                raise UploadError(f"数据行超过 {MAX_SHEET_ROWS} 行，请分批上传。")
+            raw_rows.append((line, cells))
+    except UploadError:
+        raise
+    except Exception as error:
+        raise UploadError(UNREADABLE) from error
+    finally:
+        workbook.close()
+    if not raw_rows:
+        raise UploadError("表格是空的：第 1 行应为表头（工号、姓名、出勤率……）。")
+    header = {
+        str(cell.value).strip(): index
+        for index, cell in enumerate(raw_rows[0][1])
+        if getattr(cell, "value", None) is not None
+    }
+    missing = [name for name in HEADERS if name != "姓名" and name not in header]
+    if missing:
+        raise UploadError("第 1 行表头缺少：" + "、".join(missing) + "。请使用本页下载的模板。")
+
+    def at(cells, name):
+        index = header.get(name)
+        return cells[index] if index is not None and index < len(cells) else None
+
+    numbers = set()
+    for _, cells in raw_rows[1:]:
+        cell = at(cells, "工号")
+        numbers.add(_number(getattr(cell, "value", None)))
+    known = set(
+        StaffProfile.objects.filter(employee_number__in=numbers).values_list(
+            "employee_number", flat=True
+        )
+    )
+    entries, problems, seen = [], [], {}
+    for line, cells in raw_rows[1:]:
+        if all(getattr(cell, "value", None) in (None, "") for cell in cells):
+            continue
+        number = _number(getattr(at(cells, "工号"), "value", None))
+        name_cell = at(cells, "姓名")
+        name = str(getattr(name_cell, "value", "") or "").strip()
+        who = f"{number} {name}".strip() or "—"
+        if not number:
+            problems.append(Problem(line, who, "工号为空"))
+            continue
+        if number in seen:
+            problems.append(Problem(line, who, f"工号 {number} 重复（第 {seen[number]} 行已出现）"))
+            continue
+        seen[number] = line
+        if number not in known:
+            problems.append(Problem(line, who, f"工号 {number} 不存在"))
+            continue
+        if number == getattr(getattr(by, "staff_profile", None), "employee_number", None):
+            problems.append(Problem(line, who, "不能录入本人的考核记录，请由上级录入"))
+            continue
+        if number not in team:
+            problems.append(
+                Problem(line, who, f"{number} 不在{unit.name}的在职人员中，您不能录入其考核数据")
+            )
+            continue
+        profile, record = team[number]
+        if name and name != profile.name:
+            problems.append(
+                Problem(line, who, f"姓名与工号不符（工号 {number} 是 {profile.name}）")
+            )
+            continue
+        raw, cell_problems = {}, []
+        for component in ENTERED_COMPONENTS:
+            try:
+                raw[component] = _cell(at(cells, LABELS[component]), LABELS[component])
+            except ValueError as error:
+                cell_problems.append(str(error))
+        changes, value_problems = changed_values(record, raw)
+        if cell_problems or value_problems:
+            problems.append(Problem(line, who, "；".join(cell_problems + value_problems)))
+            continue
+        if changes:
+            entries.append(
+                Entry(
+                    line=line,
+                    profile=profile,
+                    record=record,
+                    values=changes,
+                    expected_version=record.version if record else None,
+                )
+            )
+    if not seen and not problems:
+        raise UploadError("表格里没有数据行：请在表头下逐行填写工号和各项数据。")
+    return entries, problems

@@ -1,0 +1,517 @@
+"""班组长 pages: scheduling by form, live progress, extra time and voiding, the assessment grid
+(all or nothing, conflicts) and XLSX upload (validated row by row, all or nothing)."""
+
+import io
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+
+from portal.organisation.models import StaffProfile, Unit
+from quizzes import scheduling, services
+from quizzes.assessment import services as assessment
+from quizzes.assessment.models import AssessmentRecord, AuditEntry
+from quizzes.models import Attempt, Exam, QuestionType
+from tests.quiz_factories import make_blueprint
+
+pytestmark = pytest.mark.django_db
+MONTH_TEXT = "2026-11"
+
+
+def profile(number: str) -> StaffProfile:
+    return StaffProfile.objects.select_related("unit", "user").get(employee_number=number)
+
+
+def unit(code: str) -> Unit:
+    return Unit.objects.get(code=code)
+
+
+@pytest.fixture
+def blueprint():
+    return make_blueprint(("判断", [QuestionType.TRUE_FALSE], 4, 25), name="月考组卷")
+
+
+@pytest.fixture
+def exam(team_leader, blueprint):
+    now = timezone.now()
+    plan = scheduling.ExamPlan(
+        title="11月营业二班月考",
+        blueprint=blueprint,
+        month=assessment.month_of(now),
+        opens_at=now - timedelta(minutes=5),
+        closes_at=now + timedelta(hours=2),
+        units=[unit("CG-YYT-2")],
+        people=[],
+    )
+    return scheduling.schedule_exam(by=team_leader, plan=plan, publish=True)
+
+
+def sit(exam, user, right: int, submit: bool = True):
+    attempt = services.start_attempt(exam=exam, user=user, now=timezone.now())
+    for item in attempt.questions.order_by("position")[:right]:
+        services.save_answer(
+            attempt_id=attempt.pk,
+            position=item.position,
+            raw_response=item.answer_key[0],
+            now=timezone.now(),
+        )
+    if submit:
+        return services.submit_attempt(attempt_id=attempt.pk, now=timezone.now())
+    return attempt
+
+
+# Access ------------------------------------------------------------------------------------------
+
+
+def test_staff_get_403_with_a_chinese_message(client, staff_user, exam):
+    client.force_login(staff_user)
+    urls = [
+        reverse("quizzes:team_exams"),
+        reverse("quizzes:team_exam_new"),
+        reverse("quizzes:team_exam_monitor", args=[exam.pk]),
+        reverse("quizzes:team_exam_progress", args=[exam.pk]),
+        reverse("quizzes:team_records"),
+        reverse("quizzes:team_records_template"),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "只有班组长" in response.content.decode()
+    assert client.post(reverse("quizzes:team_records_upload")).status_code == 403
+
+
+def test_hr_may_watch_but_not_change(client, hr_user, exam, staff_user):
+    attempt = sit(exam, staff_user, right=1, submit=False)
+    client.force_login(hr_user)
+    assert client.get(reverse("quizzes:team_exams")).status_code == 200
+    page = client.get(reverse("quizzes:team_exam_monitor", args=[exam.pk]))
+    assert page.status_code == 200 and "罗斌" in page.content.decode()
+    assert 'data-action="extra"' not in page.content.decode()  # no action forms for HR
+    response = client.post(
+        reverse("quizzes:team_exam_extra_time", args=[exam.pk]),
+        {"attempt": attempt.pk, "minutes": 10},
+    )
+    assert response.status_code == 403
+    assert client.get(reverse("quizzes:team_exam_new")).status_code == 403
+    assert client.get(reverse("quizzes:team_records")).status_code == 403
+    attempt.refresh_from_db()
+    assert attempt.extra_minutes == 0
+
+
+def test_another_teams_leader_cannot_see_the_records_or_the_exam(client, exam):
+    other = profile("DL1013").user  # 营业一班 班组长
+    client.force_login(other)
+    response = client.get(reverse("quizzes:team_records"), {"unit": "CG-YYT-2"})
+    assert response.status_code == 404
+    own = client.get(reverse("quizzes:team_records"), {"month": MONTH_TEXT})
+    text = own.content.decode()
+    assert own.status_code == 200 and "DL1014" in text and "DL1020" not in text
+    assert client.get(reverse("quizzes:team_exam_monitor", args=[exam.pk])).status_code == 404
+    assert client.get(reverse("quizzes:team_exam_progress", args=[exam.pk])).status_code == 404
+    assert "11月营业二班月考" not in client.get(reverse("quizzes:team_exams")).content.decode()
+
+
+# Scheduling --------------------------------------------------------------------------------------
+
+
+def schedule_data(blueprint, **overrides):
+    opens = timezone.localtime() + timedelta(hours=1)
+    data = {
+        "title": "十一月月度考试",
+        "blueprint": blueprint.pk,
+        "month": MONTH_TEXT,
+        "opens_at": f"{opens:%Y-%m-%dT%H:%M}",
+        "closes_at": f"{opens + timedelta(days=2):%Y-%m-%dT%H:%M}",
+        "time_limit_minutes": "45",
+        "attempts_allowed": "1",
+        "units": [unit("CG-YYT-2").pk],
+        "notice": "请按时参加。",
+        "action": "publish",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_scheduling_via_the_form(client, team_leader, blueprint):
+    client.force_login(team_leader)
+    page = client.get(reverse("quizzes:team_exam_new")).content.decode()
+    assert "营业二班" in page and "营业一班" not in page  # only units in scope are offered
+    data = schedule_data(blueprint, people=[profile("DL1020").pk])
+    response = client.post(reverse("quizzes:team_exam_new"), data)
+    exam = Exam.objects.get(title="十一月月度考试")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("quizzes:team_exam_monitor", args=[exam.pk])
+    assert exam.status == Exam.Status.PUBLISHED and exam.created_by == team_leader
+    assert exam.month.isoformat() == "2026-11-01" and exam.time_limit_minutes == 45
+    assert list(exam.audience_units.values_list("code", flat=True)) == ["CG-YYT-2"]
+    assert list(exam.audience_users.all()) == [profile("DL1020").user]
+    # Local time: what was typed is what is stored, in Asia/Shanghai.
+    assert f"{timezone.localtime(exam.opens_at):%Y-%m-%dT%H:%M}" == data["opens_at"]
+    listing = client.get(reverse("quizzes:team_exams")).content.decode()
+    assert "十一月月度考试" in listing
+
+    draft = client.post(
+        reverse("quizzes:team_exam_new"), schedule_data(blueprint, title="草稿考试", action="draft")
+    )
+    assert draft.status_code == 302
+    assert Exam.objects.get(title="草稿考试").status == Exam.Status.DRAFT
+
+
+def test_scheduling_out_of_scope_or_nonsense_is_refused(client, team_leader, blueprint):
+    client.force_login(team_leader)
+    before = Exam.objects.count()
+    response = client.post(
+        reverse("quizzes:team_exam_new"),
+        schedule_data(blueprint, units=[unit("CG-YYT-1").pk], people=[profile("DL1014").pk]),
+    )
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "所选单位不在您的管辖范围内" in text and "所选人员不在您的管辖范围内" in text
+    opens = timezone.localtime()
+    response = client.post(
+        reverse("quizzes:team_exam_new"),
+        schedule_data(
+            blueprint,
+            opens_at=f"{opens:%Y-%m-%dT%H:%M}",
+            closes_at=f"{opens - timedelta(hours=1):%Y-%m-%dT%H:%M}",
+            units=[],
+        ),
+    )
+    text = response.content.decode()
+    assert "截止时间必须晚于开始时间" in text and "请至少选择一个参考单位或参考人员" in text
+    response = client.post(
+        reverse("quizzes:team_exam_new"), schedule_data(blueprint, month="2026-13")
+    )
+    assert "考核月份格式应为 YYYY-MM" in response.content.decode()
+    assert Exam.objects.count() == before
+
+
+# Monitoring --------------------------------------------------------------------------------------
+
+
+def test_monitor_states_and_json(
+    client, team_leader, exam, staff_user, django_assert_max_num_queries
+):
+    sitting = sit(exam, staff_user, right=1, submit=False)
+    sit(exam, profile("DL1021").user, right=3)
+    voided = sit(exam, profile("DL1022").user, right=2)
+    scheduling.void_attempt(
+        by=team_leader, attempt_id=voided.pk, reason="设备故障", now=timezone.now()
+    )
+    client.force_login(team_leader)
+    page = client.get(reverse("quizzes:team_exam_monitor", args=[exam.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "作答中" in text and "已出分" in text and "已作废" in text and "未开始" in text
+    assert "75 / 100" in text and "剩余" in text
+    assert reverse("quizzes:team_exam_progress", args=[exam.pk]) in text
+
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("quizzes:team_exam_progress", args=[exam.pk]))
+    data = json.loads(response.content)
+    people = {row["employee_number"]: row for row in data["people"]}
+    team = StaffProfile.objects.filter(unit__code="CG-YYT-2", user__is_active=True)
+    assert set(people) == set(team.values_list("employee_number", flat=True))
+    assert people["DL1020"]["state"] == "sitting" and people["DL1020"]["attempt_id"] == sitting.pk
+    assert 0 < people["DL1020"]["seconds_left"] <= 30 * 60
+    assert people["DL1021"]["state"] == "graded" and people["DL1021"]["score"] == "75.00"
+    assert people["DL1022"]["state"] == "voided" and people["DL1022"]["void_reason"] == "设备故障"
+    assert people["DL1023"]["state"] == "not_started"
+    assert data["counts"]["sitting"] == 1 and data["counts"]["submitted"] == 1
+    assert data["counts"]["total"] == team.count()
+    assert "answer" not in response.content.decode()  # states and scores only
+    # A bigger audience costs no more queries.
+    for number in ("DL1023", "DL1024"):
+        sit(exam, profile(number).user, right=4)
+    with django_assert_max_num_queries(14):
+        client.get(reverse("quizzes:team_exam_progress", args=[exam.pk]))
+    with django_assert_max_num_queries(20):
+        client.get(reverse("quizzes:team_exam_monitor", args=[exam.pk]))
+
+
+def test_extra_time_and_void_via_the_views(client, team_leader, exam, staff_user):
+    attempt = sit(exam, staff_user, right=1, submit=False)
+    deadline = attempt.deadline_at
+    client.force_login(team_leader)
+    url = reverse("quizzes:team_exam_extra_time", args=[exam.pk])
+    response = client.post(url, {"attempt": attempt.pk, "minutes": 500}, follow=True)
+    assert "延长时间应为 1–120 分钟" in response.content.decode()
+    response = client.post(url, {"attempt": attempt.pk, "minutes": 10}, follow=True)
+    assert "已为罗斌延长 10 分钟" in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.extra_minutes == 10 and attempt.deadline_at == deadline + timedelta(minutes=10)
+
+    void_url = reverse("quizzes:team_exam_void", args=[exam.pk])
+    response = client.post(void_url, {"attempt": attempt.pk, "reason": "  "}, follow=True)
+    assert "作废必须填写原因" in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.IN_PROGRESS
+    response = client.post(void_url, {"attempt": attempt.pk, "reason": "替考"}, follow=True)
+    assert "已作废罗斌的第 1 次作答（原因：替考）" in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.VOIDED and attempt.voided_by == team_leader
+    assert client.get(void_url).status_code == 405
+
+
+def test_actions_on_an_attempt_of_another_exam_are_refused(
+    client, team_leader, exam, staff_user, blueprint
+):
+    now = timezone.now()
+    other = scheduling.schedule_exam(
+        by=team_leader,
+        plan=scheduling.ExamPlan(
+            title="另一场",
+            blueprint=blueprint,
+            month=None,
+            opens_at=now - timedelta(minutes=1),
+            closes_at=now + timedelta(hours=1),
+            units=[unit("CG-YYT-2")],
+            people=[],
+        ),
+        publish=True,
+    )
+    attempt = sit(other, staff_user, right=0, submit=False)
+    client.force_login(team_leader)
+    response = client.post(
+        reverse("quizzes:team_exam_void", args=[exam.pk]),
+        {"attempt": attempt.pk, "reason": "测试"},
+        follow=True,
+    )
+    assert "不属于这场考试" in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.IN_PROGRESS
+
+
+# The grid ----------------------------------------------------------------------------------------
+
+
+def records_url(name="quizzes:team_records", code="CG-YYT-2"):
+    return f"{reverse(name)}?month={MONTH_TEXT}&unit={code}"
+
+
+def grid_post(client, changes: dict[str, dict], versions: dict[str, int] | None = None):
+    """Post the grid as the browser would: every row with its values, some changed."""
+    records = AssessmentRecord.objects.filter(
+        month__year=2026, month__month=11, unit__code="CG-YYT-2"
+    ).select_related("profile")
+    data = {"action": "save"}
+    for record in records:
+        number = record.profile.employee_number
+        data[f"r{record.pk}-version"] = (versions or {}).get(number, record.version)
+        for name in ("attendance_rate", "error_rate", "complaints", "satisfaction"):
+            value = getattr(record, name)
+            data[f"r{record.pk}-{name}"] = "" if value is None else str(value)
+        data[f"r{record.pk}-etiquette_score"] = ""
+        for name, value in changes.get(number, {}).items():
+            data[f"r{record.pk}-{name}"] = value
+    return client.post(records_url(), data)
+
+
+def record(number: str) -> AssessmentRecord:
+    return AssessmentRecord.objects.get(profile__employee_number=number, month="2026-11-01")
+
+
+def test_grid_shows_the_team_and_saves_with_audit(
+    client, team_leader, django_assert_max_num_queries
+):
+    client.force_login(team_leader)
+    page = client.get(records_url()).content.decode()
+    for heading in (
+        "工号",
+        "姓名",
+        "班组",
+        "考试状态",
+        "月度考试",
+        "出勤率",
+        "服务礼仪",
+        "综合",
+        "等级",
+    ):
+        assert heading in page
+    assert "DL1020" in page and "DL1014" not in page
+    assert "提交本月" in page
+    with django_assert_max_num_queries(20):  # records exist now: a fixed number of queries
+        client.get(records_url())
+    response = grid_post(
+        client,
+        {
+            "DL1020": {"attendance_rate": "98", "error_rate": "0.5%", "complaints": "1"},
+            "DL1021": {"satisfaction": "95"},
+        },
+    )
+    assert response.status_code == 302
+    assert record("DL1020").attendance_rate == Decimal("98.00")
+    assert record("DL1020").complaints == 1 and record("DL1021").satisfaction == Decimal(95)
+    entry = AuditEntry.objects.get(record=record("DL1020"), field="attendance_rate")
+    assert entry.changed_by == team_leader and entry.new_value == "98.00"
+    assert entry.reason == "班组长录入"
+    assert not AuditEntry.objects.filter(record=record("DL1022")).exists()  # untouched row
+    follow = client.get(response["Location"]).content.decode()
+    assert "已保存 2 人的考核数据" in follow
+
+
+def test_grid_with_one_bad_row_saves_nothing(client, team_leader):
+    client.force_login(team_leader)
+    client.get(records_url())
+    response = grid_post(
+        client,
+        {
+            "DL1020": {"attendance_rate": "98"},
+            "DL1021": {"attendance_rate": "101", "complaints": "1.5"},
+            "DL1022": {"satisfaction": "很好"},
+        },
+    )
+    text = response.content.decode()
+    assert response.status_code == 200 and "全部修改均未保存" in text
+    assert "出勤率应在 0–100 之间" in text and "投诉次数应为 0–999 的整数" in text
+    assert "DL1021 梁艳" in text and "DL1022 宋志刚" in text and "不是数字" in text
+    assert 'value="101"' in text  # what was typed is kept on the page
+    assert record("DL1020").attendance_rate is None
+    assert not AuditEntry.objects.filter(record__month="2026-11-01").exists()
+
+
+def test_grid_conflict_when_the_version_is_stale(client, team_leader, hall_head):
+    client.force_login(team_leader)
+    client.get(records_url())
+    stale = record("DL1020")
+    assessment.update_components(
+        record_id=stale.pk, by=hall_head, values={"complaints": 2}, expected_version=stale.version
+    )
+    response = grid_post(
+        client,
+        {"DL1020": {"complaints": "0"}, "DL1021": {"attendance_rate": "97"}},
+        versions={"DL1020": stale.version},
+    )
+    text = response.content.decode()
+    assert "已被他人修改" in text and "DL1020 罗斌" in text
+    assert record("DL1020").complaints == 2  # the other supervisor's value stands
+    assert record("DL1021").attendance_rate is None  # and the good row was not saved either
+
+
+def test_submit_and_withdraw_the_month(client, team_leader):
+    client.force_login(team_leader)
+    client.get(records_url())
+    response = client.post(records_url(), {"action": "submit_month"}, follow=True)
+    text = response.content.decode()
+    assert "考核已提交" in text and "撤回" in text and "readonly" in text
+    response = grid_post(client, {"DL1020": {"complaints": "1"}})
+    assert "已提交，不能修改" in response.content.decode()
+    assert record("DL1020").complaints is None
+    response = client.post(records_url(), {"action": "withdraw_month"}, follow=True)
+    assert "已撤回" in response.content.decode() and "提交本月" in response.content.decode()
+
+
+# XLSX --------------------------------------------------------------------------------------------
+
+
+def sheet_bytes(rows, header=None) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(header or ["工号", "姓名", "出勤率", "差错率", "投诉", "满意度", "服务礼仪"])
+    for row in rows:
+        sheet.append(row)
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def upload(client, content: bytes, name="考核.xlsx"):
+    return client.post(
+        records_url("quizzes:team_records_upload"),
+        {"file": SimpleUploadedFile(name, content)},
+        follow=True,
+    )
+
+
+def test_template_download_is_prefilled(client, team_leader):
+    client.force_login(team_leader)
+    client.get(records_url())
+    existing = record("DL1021")
+    assessment.update_components(
+        record_id=existing.pk, by=team_leader, values={"satisfaction": "93.5"}, expected_version=1
+    )
+    response = client.get(records_url("quizzes:team_records_template"))
+    assert response.status_code == 200
+    assert "filename*=utf-8''" in response["Content-Disposition"].lower()
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.values)
+    assert list(rows[0]) == ["工号", "姓名", "出勤率", "差错率", "投诉", "满意度", "服务礼仪"]
+    by_number = {row[0]: row for row in rows[1:]}
+    assert by_number["DL1021"][1] == "梁艳" and by_number["DL1021"][5] == Decimal("93.5")
+    assert "DL1019" not in by_number  # the leader's own record is entered by their superior
+
+
+def test_xlsx_upload_happy_path(client, team_leader):
+    client.force_login(team_leader)
+    client.get(records_url())
+    template = client.get(records_url("quizzes:team_records_template")).content
+    workbook = load_workbook(io.BytesIO(template))
+    sheet = workbook.active
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == "DL1020":
+            row[2].value, row[3].value, row[4].value = 99, 0.2, 0
+            row[5].value, row[6].value = 0.96, 90
+            row[5].number_format = "0%"  # 96% typed into a percentage cell
+    output = io.BytesIO()
+    workbook.save(output)
+    response = upload(client, output.getvalue())
+    assert "已从表格导入 1 人的考核数据" in response.content.decode()
+    saved = record("DL1020")
+    assert saved.attendance_rate == Decimal(99) and saved.error_rate == Decimal("0.2")
+    assert saved.satisfaction == Decimal(96) and saved.etiquette_score == Decimal(90)
+    assert saved.complaints == 0
+    assert AuditEntry.objects.filter(record=saved, reason="表格导入").count() == 5
+
+
+def test_xlsx_with_bad_rows_saves_nothing_and_lists_each(client, team_leader):
+    client.force_login(team_leader)
+    content = sheet_bytes(
+        [
+            ["DL1020", "罗斌", 98, 0.5, 0, 95, 90],  # valid, but must not be saved
+            ["DL1021", "梁艳", 120, 0, 0, 95, 90],  # 出勤率 out of range
+            ["DL9999", "无名", 98, 0, 0, 95, 90],  # unknown
+            ["DL1014", "朱军", 98, 0, 0, 95, 90],  # another team
+            ["DL1020", "罗斌", 98, 0, 0, 95, 90],  # duplicate
+            ["DL1022", "宋志刚", "=A1*2", 0, 0, 95, 90],  # formula
+            ["DL1023", "错名", 98, 0, 0, 95, 90],  # name does not match
+            ["DL1019", "马丽娟", 98, 0, 0, 95, 90],  # own record
+        ]
+    )
+    response = upload(client, content)
+    text = response.content.decode()
+    assert "整张表均未导入" in text and "以下 7 行有问题" in text
+    assert "第 3 行（DL1021 梁艳）：出勤率应在 0–100 之间" in text
+    assert "工号 DL9999 不存在" in text
+    assert "DL1014 不在营业二班的在职人员中" in text
+    assert "工号 DL1020 重复（第 2 行已出现）" in text
+    assert "第 7 行（DL1022 宋志刚）：出勤率是公式" in text
+    assert "姓名与工号不符" in text
+    assert "不能录入本人的考核记录" in text
+    assert not AssessmentRecord.objects.filter(
+        month="2026-11-01", attendance_rate__isnull=False
+    ).exists()
+    assert not AuditEntry.objects.filter(record__month="2026-11-01").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("考核.xlsx", b"this is not a spreadsheet", "文件无法读取"),
+        ("考核.xlsx", b"PK\x03\x04broken zip", "文件无法读取"),
+        ("考核.csv", "工号,出勤率\nDL1020,98\n".encode(), "只支持 .xlsx 文件"),
+        ("考核.xlsx", b"x" * (5 * 1024 * 1024 + 1), "不能超过 5 MB"),
+        ("考核.xlsx", sheet_bytes([], header=["编号", "分数"]), "表头缺少：工号、出勤率"),
+        ("考核.xlsx", sheet_bytes([]), "没有数据行"),
+    ],
+)
+def test_unusable_files_get_a_message_never_a_500(client, team_leader, name, content, message):
+    client.force_login(team_leader)
+    response = upload(client, content, name=name)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not AuditEntry.objects.filter(record__month="2026-11-01").exists()
