@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import marking_views, practice_views, views
-from .assessment import supervisor_views
+from .assessment import hr_views, supervisor_views
 
 app_name = "quizzes"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     *practice_views.urlpatterns,
     *marking_views.urlpatterns,
     *supervisor_views.urlpatterns,
+    *hr_views.urlpatterns,
 ]

@@ -7,13 +7,21 @@ from django.core.management.base import BaseCommand
 
 from cases.loaders import load_knowledge
 from portal.organisation.demo import load_demo_organisation
+from quizzes.assessment.demo import load_demo_history
 from quizzes.loaders import load_questions
 
 
 class Command(BaseCommand):
     help = "载入初始数据：角色、示范组织与账号、知识库、题库（可重复执行，不会重复创建）。"
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--skip-demo-history",
+            action="store_true",
+            help="不生成往月考试与考核演示数据（测试用）",
+        )
+
+    def handle(self, *args, skip_demo_history=False, **options):
         organisation = load_demo_organisation()
         self.stdout.write(
             f"组织与账号：新建单位 {organisation.units_created} 个，"
@@ -29,3 +37,9 @@ class Command(BaseCommand):
             f"题库：新建试题 {questions.questions} 道、由知识问答生成简答题 {questions.from_qa} 道、"
             f"组卷规则 {questions.blueprints} 套、考试 {questions.exams} 场。"
         )
+        if not skip_demo_history:
+            history = load_demo_history()
+            self.stdout.write(
+                f"演示考核历史：新建月度考试 {history.exams} 场、作答 {history.attempts} 份、"
+                f"录入考核记录 {history.records_filled} 条、锁定 {history.months_locked} 个单位月份。"
+            )

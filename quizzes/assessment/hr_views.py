@@ -1,0 +1,267 @@
+"""月度考核汇总 (HR and supervisors: a month per unit subtree, exports, charts; HR locks and
+reopens) and 我的考核 (a staff member's own history and where they lost marks)."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from portal.organisation.models import StaffProfile, Unit
+from portal.organisation.selectors import can_see_everyone, visible_units
+
+from . import charts, exports, selectors, services
+from .models import AssessmentMonth
+
+PAGE_SIZE = 100
+NO_REPORT_ACCESS = "只有人资和班组长、值长可以查看考核汇总；员工请在“我的考核”查看本人记录。"
+NO_LOCK_ACCESS = "只有人资可以锁定或重新开放月份。"
+
+
+def _require_reports(user) -> None:
+    if not selectors.can_view_reports(user):
+        raise PermissionDenied(NO_REPORT_ACCESS)
+
+
+def _unit(request, user) -> Unit:
+    code = (request.GET.get("unit") or "").strip()
+    if not code:
+        unit = selectors.default_unit(user)
+        if unit is None:
+            raise PermissionDenied(NO_REPORT_ACCESS)
+        return unit
+    unit = selectors.unit_in_scope(user=user, code=code)
+    if unit is None:
+        raise Http404("单位不存在或不在您的管辖范围内。")
+    return unit
+
+
+def _month(request, *, user, unit: Unit) -> date:
+    text = (request.GET.get("month") or "").strip()
+    if text:
+        try:
+            return selectors.parse_month(text)
+        except ValueError as error:
+            messages.error(request, str(error))
+    latest = selectors.latest_month_with_records(user=user, unit=unit)
+    return latest or services.month_of(timezone.now())
+
+
+def _shift(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def page_url(*, unit: Unit, month: date) -> str:
+    return (
+        reverse("quizzes:hr_assessments")
+        + "?"
+        + urlencode({"month": f"{month:%Y-%m}", "unit": unit.code})
+    )
+
+
+@login_required
+def hr_assessments(request):
+    user = request.user
+    _require_reports(user)
+    unit = _unit(request, user)
+    month = _month(request, user=user, unit=unit)
+    names = selectors.UnitNames.load()
+    records = selectors.month_records(month=month, unit=unit, viewer=user)
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [selectors.export_row(record, names) for record in page.object_list]
+    query = urlencode({"month": f"{month:%Y-%m}", "unit": unit.code})
+    return render(
+        request,
+        "assessment/hr/month.html",
+        {
+            "unit": unit,
+            "month": month,
+            "month_text": f"{month:%Y-%m}",
+            "previous_url": page_url(unit=unit, month=_shift(month, -1)),
+            "next_url": page_url(unit=unit, month=_shift(month, 1)),
+            "unit_options": _unit_options(user),
+            "overview": selectors.month_overview(user=user, unit=unit, month=month),
+            "header": selectors.EXPORT_HEADER,
+            "rows": rows,
+            "page": page,
+            "query": query,
+            "can_manage": can_see_everyone(user),
+            "exam_charts": _exam_charts(user=user, unit=unit, month=month),
+            "weak_chart": _weak_chart(user=user, unit=unit, month=month),
+            "trend_chart": _trend_chart(user=user, unit=unit),
+            "Status": AssessmentMonth.Status,
+        },
+    )
+
+
+def _unit_options(user) -> list[tuple[Unit, str]]:
+    units = selectors.tree_sorted(visible_units(user))
+    top = min((option.depth for option in units), default=0)
+    return [(option, "　" * (option.depth - top) + option.name) for option in units]
+
+
+def _exam_charts(*, user, unit: Unit, month: date) -> list[dict]:
+    result = []
+    for stats in selectors.exam_stats(user=user, unit=unit, month=month):
+        result.append(
+            {
+                "stats": stats,
+                "distribution": charts.bar_chart(
+                    title=f"《{stats.title}》成绩分布（人数）",
+                    labels=[label for label, _, _ in selectors.SCORE_BANDS],
+                    values=stats.distribution,
+                    unit="人",
+                    column="人数",
+                ),
+                "pass_rate": charts.hbar_chart(
+                    title=f"《{stats.title}》各班组及格率",
+                    labels=[team.team for team in stats.teams],
+                    values=[team.pass_rate for team in stats.teams],
+                    unit="%",
+                    column="及格率",
+                ),
+            }
+        )
+    return result
+
+
+def _weak_chart(*, user, unit: Unit, month: date) -> charts.Chart:
+    weakest = selectors.weakest_categories(user=user, unit=unit, month=month)
+    return charts.hbar_chart(
+        title=f"{unit.name}{month:%Y年%m月}得分率最低的题目分类",
+        labels=[item.category for item in weakest],
+        values=[item.rate for item in weakest],
+        unit="%",
+        column="得分率",
+    )
+
+
+def _trend_chart(*, user, unit: Unit) -> charts.Chart:
+    trend = selectors.team_trend(user=user, unit=unit)
+    return charts.line_chart(
+        title=f"{unit.name}月度趋势（平均分）",
+        labels=[point.label for point in trend],
+        series=[
+            ("综合得分", [point.composite for point in trend]),
+            ("月度考试", [point.exam for point in trend]),
+        ],
+    )
+
+
+def _export(request, fmt: str):
+    user = request.user
+    _require_reports(user)
+    unit = _unit(request, user)
+    try:
+        month = selectors.parse_month(request.GET.get("month", ""))
+    except ValueError as error:
+        messages.error(request, f"导出失败：{error}")
+        return redirect(reverse("quizzes:hr_assessments") + "?" + urlencode({"unit": unit.code}))
+    if fmt == "csv":
+        return exports.csv_response(month=month, unit=unit, viewer=user)
+    return exports.xlsx_response(month=month, unit=unit, viewer=user)
+
+
+@login_required
+def hr_export_csv(request):
+    return _export(request, "csv")
+
+
+@login_required
+def hr_export_xlsx(request):
+    return _export(request, "xlsx")
+
+
+def _month_action(request, action):
+    if not can_see_everyone(request.user):
+        raise PermissionDenied(NO_LOCK_ACCESS)
+    unit = Unit.objects.filter(code=request.POST.get("unit", "")).first()
+    if unit is None:
+        raise Http404("单位不存在。")
+    back = Unit.objects.filter(code=request.POST.get("back", "")).first() or unit
+    try:
+        month = selectors.parse_month(request.POST.get("month", ""))
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect(page_url(unit=back, month=services.month_of(timezone.now())))
+    try:
+        message = action(unit, month)
+    except services.AssessmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, message)
+    return redirect(page_url(unit=back, month=month))
+
+
+@login_required
+@require_POST
+def hr_lock_month(request):
+    def lock(unit, month):
+        services.lock_month(unit=unit, month=month, by=request.user)
+        return f"已锁定{unit.name}{month:%Y年%m月}的考核，班组长不能再修改。"
+
+    return _month_action(request, lock)
+
+
+@login_required
+@require_POST
+def hr_reopen_month(request):
+    def reopen(unit, month):
+        services.reopen_month(
+            unit=unit, month=month, by=request.user, reason=request.POST.get("reason", "")
+        )
+        return f"已重新开放{unit.name}{month:%Y年%m月}的考核，原因已记入变更记录。"
+
+    return _month_action(request, reopen)
+
+
+@login_required
+def my_assessments(request):
+    profile = StaffProfile.objects.select_related("unit").filter(user=request.user).first()
+    records = selectors.own_records(profile=profile) if profile else []
+    attempts = selectors.own_attempts(user=request.user)
+    history = list(reversed(records))
+    losses = selectors.total_losses(attempts)
+    return render(
+        request,
+        "assessment/my/history.html",
+        {
+            "profile": profile,
+            "records": records,
+            "attempts": attempts,
+            "trend_chart": charts.line_chart(
+                title="我的月度得分趋势",
+                labels=[f"{record.month:%Y-%m}" for record in history],
+                series=[
+                    ("综合得分", [record.composite for record in history]),
+                    ("月度考试", [record.exam_score for record in history]),
+                ],
+            ),
+            "loss_chart": charts.hbar_chart(
+                title="近期考试失分最多的题目分类（分）",
+                labels=[category for category, _ in losses],
+                values=[lost for _, lost in losses],
+                unit="分",
+                max_value=max([lost for _, lost in losses], default=1),
+                column="失分",
+            ),
+        },
+    )
+
+
+urlpatterns = [
+    path("hr/assessments/", hr_assessments, name="hr_assessments"),
+    path("hr/assessments/export.csv", hr_export_csv, name="hr_export_csv"),
+    path("hr/assessments/export.xlsx", hr_export_xlsx, name="hr_export_xlsx"),
+    path("hr/assessments/lock/", hr_lock_month, name="hr_lock_month"),
+    path("hr/assessments/reopen/", hr_reopen_month, name="hr_reopen_month"),
+    path("my/assessments/", my_assessments, name="my_assessments"),
+]

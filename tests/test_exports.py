@@ -1,0 +1,470 @@
+"""HR reports and exports of the monthly assessment: CSV with BOM, XLSX, local-time months, scope,
+the command-line export, locking and reopening through the views, own history, demo history."""
+
+import csv
+import io
+import time
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from openpyxl import load_workbook
+
+from portal.organisation.models import StaffProfile, Unit
+from quizzes import services as exam_services
+from quizzes.assessment import charts, selectors
+from quizzes.assessment import services as assessment
+from quizzes.assessment.demo import history_months, load_demo_history
+from quizzes.assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
+from quizzes.models import Attempt, AttemptQuestion, Exam, QuestionType
+from tests.quiz_factories import make_blueprint, make_exam
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DECEMBER = date(2026, 12, 1)
+HR_PAGE = "/hr/assessments/"
+CSV_URL = "/hr/assessments/export.csv"
+XLSX_URL = "/hr/assessments/export.xlsx"
+COMPONENT_VALUES = {
+    "attendance_rate": "98.5",
+    "error_rate": "0.5",
+    "complaints": "1",
+    "satisfaction": "96",
+    "etiquette_score": "92.25",
+}
+
+
+def profile(number: str) -> StaffProfile:
+    return StaffProfile.objects.select_related("unit", "user").get(employee_number=number)
+
+
+def unit(code: str) -> Unit:
+    return Unit.objects.get(code=code)
+
+
+def record(number: str, month: date = DECEMBER, **values) -> AssessmentRecord:
+    person = profile(number)
+    fields = {
+        "exam_state": "graded",
+        "exam_score": Decimal("80"),
+        "attendance_rate": Decimal("99"),
+        "error_rate": Decimal("0.2"),
+        "complaints": 0,
+        "satisfaction": Decimal("95"),
+        "etiquette_score": Decimal("90"),
+        "composite": Decimal("90.10"),
+        "grade": "优秀",
+        "bonus_coefficient": Decimal("1.2"),
+    }
+    fields.update(values)
+    return AssessmentRecord.objects.create(profile=person, unit=person.unit, month=month, **fields)
+
+
+def csv_rows(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(body[1:])))
+
+
+def xlsx_rows(content: bytes) -> list[tuple]:
+    sheet = load_workbook(io.BytesIO(content), read_only=True).active
+    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def download(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+# The local-time month, in both formats ---------------------------------------------------------
+
+
+@pytest.fixture
+def december_attempt(staff_user, team_leader):
+    """An attempt sat at 07:30 Beijing time on 1 December (23:30 UTC on 30 November), graded."""
+    blueprint = make_blueprint(("判断", [QuestionType.TRUE_FALSE], 4, 25))
+    opens = datetime(2026, 12, 1, 7, 0, tzinfo=SHANGHAI)
+    exam = make_exam(
+        blueprint,
+        title="12月月度考试",
+        month=DECEMBER,
+        opens_at=opens,
+        closes_at=opens + timedelta(hours=4),
+    )
+    sat_at = datetime(2026, 12, 1, 7, 30, tzinfo=SHANGHAI)
+    attempt = exam_services.start_attempt(exam=exam, user=staff_user, now=sat_at)
+    for item in attempt.questions.order_by("position")[:3]:
+        exam_services.save_answer(
+            attempt_id=attempt.pk,
+            position=item.position,
+            raw_response=item.answer_key[0],
+            now=sat_at,
+        )
+    exam_services.submit_attempt(attempt_id=attempt.pk, now=sat_at + timedelta(minutes=10))
+    row = AssessmentRecord.objects.get(profile__user=staff_user)
+    assessment.update_components(
+        record_id=row.pk, by=team_leader, values=COMPONENT_VALUES, expected_version=row.version
+    )
+    return AssessmentRecord.objects.get(pk=row.pk)
+
+
+def test_attempt_at_0730_on_the_first_is_in_that_month_in_csv_and_xlsx(
+    client, hr_user, december_attempt
+):
+    saved = december_attempt
+    assert saved.month == DECEMBER and saved.exam_score == Decimal("75.00")
+    assert saved.composite is not None and saved.grade
+    client.force_login(hr_user)
+
+    rows = csv_rows(client.get(CSV_URL, {"month": "2026-12", "unit": "CG-YYT-2"}))
+    header, data = rows[0], rows[1:]
+    mine = [row for row in data if row[0] == "DL1020"]
+    assert len(mine) == 1
+    line = dict(zip(header, mine[0], strict=True))
+    assert line["月份"] == "2026-12" and line["单位"] == "中心营业厅" and line["班组"] == "营业二班"
+    assert line["岗位"] == "营业厅柜员" and line["考试状态"] == "已出分"
+    assert Decimal(line["月度考试"]) == saved.exam_score
+    assert Decimal(line["出勤率"]) == saved.attendance_rate == Decimal("98.50")
+    assert Decimal(line["综合得分"]) == saved.composite and line["等级"] == saved.grade
+    november = csv_rows(client.get(CSV_URL, {"month": "2026-11", "unit": "CG-YYT-2"}))
+    assert all(row[0] != "DL1020" for row in november[1:])
+
+    sheet = xlsx_rows(download(client.get(XLSX_URL, {"month": "2026-12", "unit": "CG-YYT-2"})))
+    header = list(sheet[0])
+    assert header == selectors.EXPORT_HEADER
+    found = [dict(zip(header, row, strict=True)) for row in sheet[1:] if row[0] == "DL1020"]
+    assert len(found) == 1
+    cells = found[0]
+    assert cells["月份"] == "2026-12"
+    for column, field in [
+        ("月度考试", "exam_score"),
+        ("出勤率", "attendance_rate"),
+        ("差错率", "error_rate"),
+        ("满意度", "satisfaction"),
+        ("服务礼仪", "etiquette_score"),
+        ("综合得分", "composite"),
+        ("奖金系数", "bonus_coefficient"),
+    ]:
+        assert isinstance(cells[column], int | float), column
+        assert Decimal(str(cells[column])) == getattr(saved, field), column
+    assert cells["投诉"] == saved.complaints == 1
+
+
+def test_csv_has_bom_chinese_header_and_chinese_file_name(client, hr_user):
+    record("DL1020")
+    client.force_login(hr_user)
+    response = client.get(CSV_URL, {"month": "2026-12", "unit": "CG-YYT"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    body = download(response)
+    assert body.startswith(b"\xef\xbb\xbf")
+    header = body.decode("utf-8")[1:].splitlines()[0]
+    assert header == ",".join(selectors.EXPORT_HEADER)
+    assert header.startswith("工号,姓名,单位,班组,岗位,月份,月度考试")
+    expected = quote("月度考核_中心营业厅_2026-12.csv")
+    assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{expected}"
+    xlsx = client.get(XLSX_URL, {"month": "2026-12", "unit": "CG-YYT"})
+    assert quote("月度考核_中心营业厅_2026-12.xlsx") in xlsx["Content-Disposition"]
+    assert "attachment" in xlsx["Content-Disposition"]
+
+
+def test_exports_contain_only_the_supervisors_scope(client, team_leader, hall_head, hr_user):
+    record("DL1020")  # 营业二班
+    record("DL1014")  # 营业一班
+    record("DL1026")  # 话务一班
+    client.force_login(team_leader)
+    numbers = {row[0] for row in csv_rows(client.get(CSV_URL, {"month": "2026-12"}))[1:]}
+    assert "DL1020" in numbers and not numbers & {"DL1014", "DL1026"}
+    assert numbers <= set(
+        StaffProfile.objects.filter(unit__code="CG-YYT-2").values_list("employee_number", flat=True)
+    )
+    sheet = xlsx_rows(download(client.get(XLSX_URL, {"month": "2026-12"})))
+    assert {row[0] for row in sheet[1:]} == numbers
+    # Guessing another unit's code is a 404, not an empty file.
+    assert client.get(CSV_URL, {"month": "2026-12", "unit": "CG-YYT-1"}).status_code == 404
+    assert client.get(XLSX_URL, {"month": "2026-12", "unit": "CG"}).status_code == 404
+
+    client.force_login(hall_head)
+    numbers = {row[0] for row in csv_rows(client.get(CSV_URL, {"month": "2026-12"}))[1:]}
+    assert {"DL1020", "DL1014"} <= numbers and "DL1026" not in numbers
+
+    client.force_login(hr_user)
+    numbers = {row[0] for row in csv_rows(client.get(CSV_URL, {"month": "2026-12"}))[1:]}
+    assert {"DL1020", "DL1014", "DL1026"} <= numbers
+
+
+def test_bad_month_in_an_export_link_is_explained(client, hr_user):
+    client.force_login(hr_user)
+    response = client.get(CSV_URL, {"month": "2026-13", "unit": "CG"}, follow=True)
+    assert "月份“2026-13”不存在" in response.content.decode()
+
+
+def test_staff_cannot_open_reports_or_exports(client, staff_user, team_leader):
+    record("DL1020")
+    client.force_login(staff_user)
+    for url in (HR_PAGE, CSV_URL + "?month=2026-12", XLSX_URL + "?month=2026-12"):
+        assert client.get(url).status_code == 403, url
+    response = client.post(
+        "/hr/assessments/lock/", {"unit": "CG-YYT-2", "month": "2026-12", "back": "CG-YYT-2"}
+    )
+    assert response.status_code == 403
+    client.force_login(team_leader)
+    assert client.get(HR_PAGE, {"month": "2026-12", "unit": "CG-KFZX"}).status_code == 404
+    assert client.get(HR_PAGE, {"month": "2026-12", "unit": "NO-SUCH"}).status_code == 404
+    client.logout()
+    assert client.get(HR_PAGE).status_code == 302
+
+
+# The command-line export -------------------------------------------------------------------------
+
+
+def test_command_writes_both_formats(tmp_path, december_attempt):
+    out = io.StringIO()
+    csv_file = tmp_path / "考核.csv"
+    call_command(
+        "export_assessments",
+        "--month=2026-12",
+        "--unit=CG-YYT",
+        "--format=csv",
+        f"--output={csv_file}",
+        stdout=out,
+    )
+    raw = csv_file.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and "已导出中心营业厅2026年12月" in out.getvalue()
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8")[1:])))
+    assert rows[0] == selectors.EXPORT_HEADER
+    assert [row[0] for row in rows[1:]] == ["DL1020"]
+    assert rows[1][5] == "2026-12" and Decimal(rows[1][12]) == december_attempt.composite
+
+    xlsx_file = tmp_path / "考核.xlsx"
+    call_command(
+        "export_assessments",
+        "--month",
+        "2026-12",
+        "--format",
+        "XLSX",
+        "--output",
+        str(xlsx_file),
+        stdout=io.StringIO(),
+    )
+    sheet = xlsx_rows(xlsx_file.read_bytes())
+    assert sheet[0] == tuple(selectors.EXPORT_HEADER)
+    mine = [row for row in sheet[1:] if row[0] == "DL1020"]
+    assert Decimal(str(mine[0][12])) == december_attempt.composite and mine[0][5] == "2026-12"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--month=2026-13", "--format=csv"], "不存在"),
+        (["--month=202612", "--format=csv"], "格式不正确"),
+        (["--month=2026-12", "--format=pdf"], "不支持，请用 xlsx 或 csv"),
+        (["--month=2026-12", "--format=csv", "--unit=NOPE"], "单位编码“NOPE”不存在"),
+    ],
+)
+def test_command_refuses_bad_arguments(tmp_path, arguments, message):
+    target = tmp_path / "out.csv"
+    with pytest.raises(CommandError, match=message):
+        call_command("export_assessments", *arguments, f"--output={target}", stdout=io.StringIO())
+    assert not target.exists() and not list(tmp_path.iterdir())
+
+
+def test_command_refuses_a_missing_output_folder(tmp_path):
+    with pytest.raises(CommandError, match="输出目录"):
+        call_command(
+            "export_assessments",
+            "--month=2026-12",
+            "--format=csv",
+            f"--output={tmp_path / 'nope' / 'out.csv'}",
+        )
+
+
+# Locking and reopening through the views ----------------------------------------------------------
+
+
+def test_hr_locks_and_reopens_with_audit_entries(client, hr_user, team_leader):
+    team = unit("CG-YYT-2")
+    record("DL1020")
+    assessment.submit_month(unit=team, month=DECEMBER, by=team_leader)
+    client.force_login(hr_user)
+    page = client.get(HR_PAGE, {"month": "2026-12", "unit": "CG-YYT"}).content.decode()
+    assert "/hr/assessments/lock/" in page and "已提交" in page
+    form = {"unit": "CG-YYT-2", "month": "2026-12", "back": "CG-YYT"}
+    response = client.post("/hr/assessments/lock/", form, follow=True)
+    assert "已锁定营业二班2026年12月的考核" in response.content.decode()
+    state = AssessmentMonth.objects.get(unit=team, month=DECEMBER)
+    assert state.status == "locked"
+
+    response = client.post("/hr/assessments/reopen/", {**form, "reason": "  "}, follow=True)
+    assert "重新开放必须填写原因" in response.content.decode()
+    state.refresh_from_db()
+    assert state.status == "locked"
+
+    client.post("/hr/assessments/reopen/", {**form, "reason": "投诉数据更正"})
+    state.refresh_from_db()
+    assert state.status == "open"
+    entries = list(
+        AuditEntry.objects.filter(month_state=state)
+        .order_by("pk")
+        .values_list("new_value", "changed_by__username", "reason")
+    )
+    assert entries == [
+        ("已提交", "DL1019", "班组长提交"),
+        ("已锁定", "hr", "人资锁定"),
+        ("填报中", "hr", "投诉数据更正"),
+    ]
+
+
+def test_supervisor_sees_states_but_cannot_lock(client, team_leader):
+    team = unit("CG-YYT-2")
+    record("DL1020")
+    assessment.submit_month(unit=team, month=DECEMBER, by=team_leader)
+    client.force_login(team_leader)
+    page = client.get(HR_PAGE, {"month": "2026-12"}).content.decode()
+    assert "营业二班" in page and "已提交" in page and "/hr/assessments/lock/" not in page
+    response = client.post(
+        "/hr/assessments/lock/", {"unit": "CG-YYT-2", "month": "2026-12", "back": "CG-YYT-2"}
+    )
+    assert response.status_code == 403
+    assert AssessmentMonth.objects.get(unit=team, month=DECEMBER).status == "submitted"
+
+
+def test_lock_of_an_open_month_is_refused_with_a_message(client, hr_user):
+    client.force_login(hr_user)
+    response = client.post(
+        "/hr/assessments/lock/", {"unit": "CG-YYT-2", "month": "2026-12", "back": "CG"}, follow=True
+    )
+    assert "不能改为“已锁定”" in response.content.decode()
+    assert not AssessmentMonth.objects.filter(status="locked", month=DECEMBER).exists()
+
+
+# Pages and charts ------------------------------------------------------------------------------------
+
+
+def test_hr_page_shows_records_charts_and_numbers_as_exported(
+    client, hall_head, december_attempt, django_assert_max_num_queries
+):
+    record("DL1014", exam_score=Decimal("55"), composite=Decimal("61.35"), grade="合格")
+    client.force_login(hall_head)
+    with django_assert_max_num_queries(25):
+        response = client.get(HR_PAGE, {"month": "2026-12"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "中心营业厅" in page
+    assert str(december_attempt.composite) in page and "61.35" in page
+    assert "<svg" in page and 'role="img"' in page and "成绩分布" in page
+    assert "查看数据表" in page and "月度趋势" in page and "得分率最低的题目分类" in page
+    assert "/hr/assessments/lock/" not in page  # supervisors do not lock
+
+
+def test_hr_page_query_count_does_not_grow_with_people(
+    client, hr_user, django_assert_max_num_queries
+):
+    for number in ["DL1013", "DL1014", "DL1015", "DL1016", "DL1017", "DL1018", "DL1020"]:
+        record(number)
+    client.force_login(hr_user)
+    with django_assert_max_num_queries(25):
+        assert client.get(HR_PAGE, {"month": "2026-12", "unit": "CG"}).status_code == 200
+
+
+def test_team_statistics(hall_head, december_attempt):
+    stats = selectors.exam_stats(user=hall_head, unit=unit("CG-YYT"), month=DECEMBER)
+    assert len(stats) == 1 and stats[0].sat == 1 and stats[0].passed == 1
+    assert stats[0].distribution == [0, 0, 1, 0, 0]  # 75 分
+    assert stats[0].teams[0].team == "营业二班" and stats[0].teams[0].pass_rate == Decimal("100.0")
+    weakest = selectors.weakest_categories(user=hall_head, unit=unit("CG-YYT"), month=DECEMBER)
+    assert sum(item.max_score for item in weakest) == Decimal(100)
+    assert sum(item.awarded for item in weakest) == Decimal(75)
+    # Another team's supervisor sees nothing of it.
+    other = profile("DL1025").user
+    assert selectors.exam_stats(user=other, unit=unit("CG-KFZX-1"), month=DECEMBER) == []
+    trend = selectors.team_trend(user=hall_head, unit=unit("CG-YYT"))
+    assert trend[-1].month == DECEMBER and trend[-1].composite == december_attempt.composite
+
+
+def test_staff_see_their_own_history_and_lost_marks(
+    client, staff_user, december_attempt, django_assert_max_num_queries
+):
+    record("DL1014", composite=Decimal("12.34"))  # someone else's: never shown
+    client.force_login(staff_user)
+    with django_assert_max_num_queries(15):
+        response = client.get("/my/assessments/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "2026年12月" in page and str(december_attempt.composite) in page
+    assert "12.34" not in page
+    wrong = AttemptQuestion.objects.get(attempt__user=staff_user, awarded=0)
+    assert f"{wrong.category_path}：失 25.00 分" in page
+    assert "12月月度考试" in page and "<svg" in page
+
+
+def test_lost_marks_are_hidden_when_the_exam_shows_only_the_score(staff_user):
+    blueprint = make_blueprint(
+        ("判断", [QuestionType.TRUE_FALSE], 2, 50), review_visibility="score"
+    )
+    exam = make_exam(blueprint)
+    now = datetime(2026, 12, 2, 9, 0, tzinfo=SHANGHAI)
+    attempt = exam_services.start_attempt(exam=exam, user=staff_user, now=now)
+    exam_services.submit_attempt(attempt_id=attempt.pk, now=now)
+    mine = [
+        item for item in selectors.own_attempts(user=staff_user) if item.attempt.pk == attempt.pk
+    ]
+    assert mine[0].attempt.score == 0 and mine[0].losses == []
+
+
+def test_charts_escape_labels_and_carry_a_text_alternative():
+    chart = charts.hbar_chart(
+        title="测试", labels=["<b>规范</b>"], values=[Decimal("50.5")], unit="%"
+    )
+    assert "<b>" not in chart.svg and "&lt;b&gt;规范&lt;/b&gt;" in chart.svg
+    assert 'aria-label="测试：&lt;b&gt;规范&lt;/b&gt; 50.5%"' in chart.svg
+    assert chart.rows == [["<b>规范</b>", "50.5%"]]
+    line = charts.line_chart(
+        title="趋势", labels=["2026-10", "2026-11"], series=[("综合得分", [Decimal("80.5"), None])]
+    )
+    assert "2026-10 80.5分" in line.svg and line.rows == [["2026-10", "80.5"], ["2026-11", "—"]]
+
+
+# Demo history ------------------------------------------------------------------------------------
+
+
+def counts() -> dict:
+    return {
+        "exams": Exam.objects.count(),
+        "attempts": Attempt.objects.count(),
+        "records": AssessmentRecord.objects.count(),
+        "audit": AuditEntry.objects.count(),
+        "months": AssessmentMonth.objects.count(),
+    }
+
+
+def test_demo_history_is_complete_and_idempotent():
+    today = date(2026, 11, 23)
+    started = time.monotonic()
+    load_demo_history(today=today)
+    elapsed = time.monotonic() - started
+    first = counts()
+    load_demo_history(today=today)
+    assert counts() == first
+    if connection.vendor == "sqlite":  # the budget is for `make setup` on SQLite
+        assert elapsed < 20, f"演示历史载入用了 {elapsed:.1f} 秒"
+
+    months = history_months(today)
+    assert months == [date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)]
+    for month in months:
+        exam = Exam.objects.get(month=month, title=f"{month.year}年{month.month}月月度考试")
+        assert exam.status == Exam.Status.CLOSED
+        attempts = exam.attempts.all()
+        assert attempts.count() >= 30
+        assert not attempts.exclude(status=Attempt.Status.GRADED).exists()
+        records = AssessmentRecord.objects.filter(month=month)
+        assert records.count() >= 40
+        assert not records.filter(composite=None).exists()
+        assert not records.filter(attendance_rate=None).exists()
+        graded = records.get(profile__user=attempts.first().user)
+        assert graded.exam_state == "graded"
+    oldest = AssessmentMonth.objects.filter(month=months[0])
+    assert oldest.exists() and set(oldest.values_list("status", flat=True)) == {"locked"}
+    assert assessment.month_status(unit=unit("CG-YYT-2"), month=months[0]) == "locked"
+    assert assessment.month_status(unit=unit("CG-YYT-2"), month=months[2]) == "open"
