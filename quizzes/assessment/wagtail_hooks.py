@@ -3,6 +3,7 @@
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from .models import AssessmentScheme, AuditEntry
 
@@ -41,6 +42,9 @@ class ReadOnlyPolicy(ModelPermissionPolicy):
         return self.user_has_permission(user, action)
 
 
+register_permission_policy(AuditEntry, ReadOnlyPolicy(AuditEntry))
+
+
 class AuditEntryViewSet(ModelViewSet):
     """The audit log can be read and filtered, never added to, edited or deleted."""
 
@@ -61,10 +65,6 @@ class AuditEntryViewSet(ModelViewSet):
     form_fields = ["reason"]
     copy_view_enabled = False
     inspect_view_enabled = True
-
-    @property
-    def permission_policy(self):
-        return ReadOnlyPolicy(self.model)
 
 
 class AssessmentViewSetGroup(ModelViewSetGroup):
