@@ -6,7 +6,7 @@ class CasesConfig(AppConfig):
     verbose_name = "知识库"
 
     def ready(self):
-        from portal.organisation.roles import ROLE_PERMISSIONS, Role
+        from portal.organisation.roles import Role, grant_model_permissions
 
         from .quotes import knowledge_quotes
         from .search import register_search_kinds
@@ -14,9 +14,6 @@ class CasesConfig(AppConfig):
 
         QUOTE_PROVIDERS.append(knowledge_quotes)
         register_search_kinds()
-        editor_permissions = ROLE_PERMISSIONS[Role.EDITOR]
-        for model in ("sourcedocument", "ruleset", "ruleitem", "qaitem"):
-            for action in ("add", "change", "delete", "view"):
-                name = f"cases.{action}_{model}"
-                if name not in editor_permissions:
-                    editor_permissions.append(name)
+        grant_model_permissions(
+            Role.EDITOR, "cases", ["sourcedocument", "ruleset", "ruleitem", "qaitem"]
+        )

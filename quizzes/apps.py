@@ -7,14 +7,11 @@ class QuizzesConfig(AppConfig):
 
     def ready(self):
         from cases.sourcing import QUOTE_PROVIDERS
-        from portal.organisation.roles import ROLE_PERMISSIONS, Role
+        from portal.organisation.roles import Role, grant_model_permissions
 
         from .quotes import question_quotes
 
         QUOTE_PROVIDERS.append(question_quotes)
-        editor_permissions = ROLE_PERMISSIONS[Role.EDITOR]
-        for model in ("question", "questioncategory", "blueprint", "exam"):
-            for action in ("add", "change", "delete", "view"):
-                name = f"quizzes.{action}_{model}"
-                if name not in editor_permissions:
-                    editor_permissions.append(name)
+        grant_model_permissions(
+            Role.EDITOR, "quizzes", ["question", "questioncategory", "blueprint", "exam"]
+        )

@@ -94,7 +94,7 @@ def exams_for(user):
     open_to_all = Q(audience_units=None, audience_users=None)
     mine = Q(audience_users=user)
     if profile is not None:
-        ancestor_ids = [int(part) for part in profile.unit.path.strip("/").split("/") if part]
+        ancestor_ids = profile.unit.ancestor_ids
         mine |= Q(audience_units__in=ancestor_ids)
     return exams.filter(open_to_all | mine).distinct()
 

@@ -6,6 +6,7 @@ from datetime import date
 from django import forms
 from django.db.models import Q
 
+from portal.organisation.models import path_ids
 from portal.organisation.selectors import visible_profiles, visible_units
 from quizzes.models import Blueprint, Exam
 
@@ -141,7 +142,7 @@ def team_exams(user):
         return exams.filter(Q(month__isnull=False) | Q(created_by=user))
     unit_ids = set(visible_units(user).values_list("pk", flat=True))
     for path in supervised_units(user).values_list("path", flat=True):
-        unit_ids.update(int(part) for part in path.strip("/").split("/") if part)
+        unit_ids.update(path_ids(path))
     in_scope = (
         Q(audience_units__in=unit_ids)
         | Q(audience_users__staff_profile__in=visible_profiles(user))

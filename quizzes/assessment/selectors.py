@@ -90,7 +90,7 @@ def tree_sorted(units) -> list[Unit]:
     order = {unit.pk: (unit.sort_order, unit.pk) for unit in units}
 
     def key(unit: Unit):
-        ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+        ids = unit.ancestor_ids
         return [order.get(i, (0, i)) for i in ids]
 
     return sorted(units, key=key)
@@ -107,7 +107,7 @@ class UnitNames:
         return cls({unit.pk: unit for unit in Unit.objects.only("name", "kind", "path")})
 
     def division_and_team(self, unit: Unit) -> tuple[str, str]:
-        ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+        ids = unit.ancestor_ids
         division = self.by_id.get(ids[1]) if len(ids) > 1 else None
         division_name = division.name if division else unit.name
         team = unit.name if unit.kind == Unit.Kind.TEAM and len(ids) > 2 else ""
@@ -186,7 +186,7 @@ _STRICTNESS = {
 def month_overview(*, user, unit: Unit, month: date) -> list[UnitMonthRow]:
     """Every unit of the subtree with its month state and its records' completeness (3 queries)."""
     subtree = tree_sorted(visible_units(user).filter(path__startswith=unit.path))
-    ancestor_ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    ancestor_ids = unit.ancestor_ids
     states = dict(
         AssessmentMonth.objects.filter(
             Q(unit__path__startswith=unit.path) | Q(unit_id__in=ancestor_ids), month=month
@@ -209,7 +209,7 @@ def month_overview(*, user, unit: Unit, month: date) -> list[UnitMonthRow]:
     paths = {member.pk: member.path for member in subtree}
     rows = []
     for member in subtree:
-        ids = [int(part) for part in member.path.strip("/").split("/") if part]
+        ids = member.ancestor_ids
         effective = max((states.get(i, "") for i in ids), key=lambda s: _STRICTNESS[s])
         records = complete = 0
         composite_sum = Decimal(0)

@@ -38,7 +38,7 @@ def month_of(moment: datetime | date) -> date:
 
 def scheme_for(unit: Unit) -> AssessmentScheme:
     """The nearest scheme on the unit's path; the default weights where none is set."""
-    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    ids = unit.ancestor_ids
     schemes = {s.unit_id: s for s in AssessmentScheme.objects.filter(unit_id__in=ids)}
     for unit_id in reversed(ids):
         if unit_id in schemes:
@@ -48,7 +48,7 @@ def scheme_for(unit: Unit) -> AssessmentScheme:
 
 def month_status(*, unit: Unit, month: date) -> str:
     """A record's month is governed by the states of its unit and every unit above it."""
-    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    ids = unit.ancestor_ids
     statuses = set(
         AssessmentMonth.objects.filter(unit_id__in=ids, month=month).values_list(
             "status", flat=True
@@ -297,13 +297,13 @@ def _change_month(
         return state
 
 
+def _require_supervisor_of(unit: Unit, by, message: str) -> None:
+    if not supervised_units(by).filter(pk__in=unit.ancestor_ids).exists():
+        raise AssessmentError(message)
+
+
 def submit_month(*, unit: Unit, month: date, by) -> AssessmentMonth:
-    if (
-        not supervised_units(by)
-        .filter(pk__in=[int(p) for p in unit.path.strip("/").split("/")])
-        .exists()
-    ):
-        raise AssessmentError("只有该单位的班组长（或上级）可以提交本月考核。")
+    _require_supervisor_of(unit, by, "只有该单位的班组长（或上级）可以提交本月考核。")
     return _change_month(
         unit=unit,
         month=month,
@@ -315,12 +315,7 @@ def submit_month(*, unit: Unit, month: date, by) -> AssessmentMonth:
 
 
 def withdraw_month(*, unit: Unit, month: date, by, reason: str) -> AssessmentMonth:
-    if (
-        not supervised_units(by)
-        .filter(pk__in=[int(p) for p in unit.path.strip("/").split("/")])
-        .exists()
-    ):
-        raise AssessmentError("只有该单位的班组长（或上级）可以撤回提交。")
+    _require_supervisor_of(unit, by, "只有该单位的班组长（或上级）可以撤回提交。")
     return _change_month(
         unit=unit,
         month=month,

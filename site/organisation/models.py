@@ -5,6 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 
+def path_ids(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
 class Unit(models.Model):
     class Kind(models.TextChoices):
         COMPANY = "company", "公司"
@@ -71,9 +75,13 @@ class Unit(models.Model):
     def subtree(self) -> models.QuerySet["Unit"]:
         return Unit.objects.filter(path__startswith=self.path)
 
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """Primary keys from the company down to this unit (itself included)."""
+        return path_ids(self.path)
+
     def ancestors(self) -> models.QuerySet["Unit"]:
-        ids = [int(part) for part in self.path.strip("/").split("/") if part]
-        return Unit.objects.filter(pk__in=ids).order_by("path")
+        return Unit.objects.filter(pk__in=self.ancestor_ids).order_by("path")
 
 
 class Position(models.TextChoices):

@@ -27,6 +27,16 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
 }
 
 
+def grant_model_permissions(role: Role, app_label: str, models: list[str]) -> None:
+    """Called from an app's ready(): the role may add, change, delete and view these models."""
+    granted = ROLE_PERMISSIONS[role]
+    for model in models:
+        for action in ("add", "change", "delete", "view"):
+            name = f"{app_label}.{action}_{model}"
+            if name not in granted:
+                granted.append(name)
+
+
 def ensure_role_groups() -> dict[Role, Group]:
     """Create the four role groups and give each exactly the permissions listed above."""
     groups = {}
