@@ -1,0 +1,98 @@
+"""The neutral shape every question-file reader produces and every writer consumes.
+
+Readers (xlsx/csv, Moodle XML, GIFT, Aiken) never touch the database: they turn bytes into
+ParsedQuestion objects plus a list of ImportIssue, so the preview can show every problem at once and
+the write can happen in one transaction afterwards (see importing.py).
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+class Severity:
+    ERROR = "error"  # the file cannot be imported until this is fixed
+    UNSUPPORTED = "unsupported"  # a question of a type we do not have: reported, not imported
+    WARNING = "warning"  # imported, but something was adapted (shown in the preview)
+
+
+SEVERITY_LABELS = {Severity.ERROR: "错误", Severity.UNSUPPORTED: "不支持", Severity.WARNING: "提示"}
+
+
+@dataclass
+class ImportIssue:
+    message: str  # Chinese, for the editor
+    line: int | None = None  # 1-based row (spreadsheets) or line (text formats)
+    column: str | None = None  # spreadsheet column letter and/or header, or XML element name
+    severity: str = Severity.ERROR
+    question_type: str = ""  # for UNSUPPORTED: the foreign type name as the file calls it
+
+    @property
+    def location(self) -> str:
+        parts = []
+        if self.line is not None:
+            parts.append(f"第 {self.line} 行")
+        if self.column:
+            parts.append(f"{self.column} 列")
+        return " ".join(parts) or "整个文件"
+
+    def __str__(self) -> str:
+        return f"{self.location}：{self.message}"
+
+
+@dataclass
+class ParsedQuestion:
+    """One question as read from a file, in our model's terms (see Question.answer's shapes)."""
+
+    type: str  # a QuestionType value
+    stem: str
+    options: list[str] = field(default_factory=list)
+    # single: [index]; multiple: [indices]; truefalse: [bool]; fill: [[alternatives], …];
+    # short: [key points] (may be empty for an imported essay: then the key is filled in on marking)
+    answer: list = field(default_factory=list)
+    explanation: str = ""
+    category_path: str = ""  # "a/b/c"; empty means the importer's default category
+    knowledge_point: str = ""
+    difficulty: int = 2  # Difficulty value
+    score: Decimal | None = None  # None: the model default
+    source_note: str = ""  # 来源 as the file states it (free text)
+    title: str = ""  # Moodle question name, kept for the report and for export
+    line: int | None = None  # where the question starts in the file
+
+
+@dataclass
+class ParseResult:
+    format: str  # "xlsx", "csv", "moodlexml", "gift", "aiken"
+    questions: list[ParsedQuestion] = field(default_factory=list)
+    issues: list[ImportIssue] = field(default_factory=list)
+    # Category paths the file declares, including empty ones (Moodle XML category records).
+    categories: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[ImportIssue]:
+        return [issue for issue in self.issues if issue.severity == Severity.ERROR]
+
+    @property
+    def unsupported(self) -> list[ImportIssue]:
+        return [issue for issue in self.issues if issue.severity == Severity.UNSUPPORTED]
+
+    def error(self, message: str, line: int | None = None, column: str | None = None) -> None:
+        self.issues.append(ImportIssue(message, line, column, Severity.ERROR))
+
+    def warn(self, message: str, line: int | None = None, column: str | None = None) -> None:
+        self.issues.append(ImportIssue(message, line, column, Severity.WARNING))
+
+    def skip_unsupported(self, type_name: str, line: int | None, title: str = "") -> None:
+        label = f"“{title}”" if title else ""
+        self.issues.append(
+            ImportIssue(
+                f"题型 {type_name} 本平台不支持，题目{label}未导入。",
+                line,
+                None,
+                Severity.UNSUPPORTED,
+                type_name,
+            )
+        )
+
+
+class FileRejected(Exception):
+    """The whole file is unreadable (wrong type, truncated, encrypted, too large): one message."""
