@@ -37,6 +37,13 @@ class StoredQuote:
 
 # Each app that stores quotes registers a function yielding its StoredQuotes (in AppConfig.ready).
 QUOTE_PROVIDERS: list[Callable[[], Iterable[StoredQuote]]] = []
+# Items that have no source document by design (questions imported from files) cannot be checked;
+# each app registers a function returning (label, count) so that they are reported on their own.
+UNSOURCED_COUNTERS: list[Callable[[], tuple[str, int]]] = []
+
+
+def unsourced_counts() -> list[tuple[str, int]]:
+    return [counter() for counter in UNSOURCED_COUNTERS]
 
 
 @dataclass

@@ -6,12 +6,13 @@ class QuizzesConfig(AppConfig):
     verbose_name = "题库与考试"
 
     def ready(self):
-        from cases.sourcing import QUOTE_PROVIDERS
+        from cases.sourcing import QUOTE_PROVIDERS, UNSOURCED_COUNTERS
         from portal.organisation.roles import Role, grant_model_permissions
 
-        from .quotes import question_quotes
+        from .quotes import imported_without_source, question_quotes
 
         QUOTE_PROVIDERS.append(question_quotes)
+        UNSOURCED_COUNTERS.append(imported_without_source)
         grant_model_permissions(
             Role.EDITOR, "quizzes", ["question", "questioncategory", "blueprint", "exam"]
         )

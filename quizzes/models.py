@@ -5,6 +5,7 @@ so editing or retiring a question later never changes a taken exam; the link bac
 is kept only for statistics and review links and is cleared, not cascaded, if the question goes.
 """
 
+import secrets
 import uuid
 from decimal import Decimal
 
@@ -88,6 +89,52 @@ class QuestionCategory(models.Model):
         return parent
 
 
+def new_import_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class QuestionImport(models.Model):
+    """One question-file import (批次). Between the preview and the editor's confirmation the
+    uploaded bytes wait here, in the database, so any app server can finish the import; they are
+    cleared once it is applied."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待确认"
+        APPLIED = "applied", "已导入"
+
+    token = models.CharField(
+        "确认令牌", max_length=64, unique=True, default=new_import_token, editable=False
+    )
+    file_name = models.CharField("文件名", max_length=255)
+    format = models.CharField("格式", max_length=16)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="导入人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    applied_at = models.DateTimeField("导入时间", null=True, blank=True)
+    options = models.JSONField("导入选项", default=dict, blank=True)
+    data = models.BinaryField("待确认的文件内容", default=b"", blank=True, editable=False)
+    created_count = models.PositiveIntegerField("新增", default=0)
+    updated_count = models.PositiveIntegerField("更新", default=0)
+    unchanged_count = models.PositiveIntegerField("未变", default=0)
+    skipped_count = models.PositiveIntegerField("跳过", default=0)
+    report = models.JSONField("导入报告", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "试题导入记录"
+        verbose_name_plural = "试题导入记录"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}（{self.get_status_display()}）"
+
+
 class Question(index.Indexed, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
@@ -129,6 +176,17 @@ class Question(index.Indexed, models.Model):
         related_name="+",
     )
     quote = models.TextField("原文摘录", blank=True)
+    # Imported questions: the batch that created them and the 来源 the file stated (free text).
+    import_batch = models.ForeignKey(
+        QuestionImport,
+        verbose_name="导入批次",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="questions",
+        editable=False,
+    )
+    source_note = models.CharField("来源说明", max_length=200, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 

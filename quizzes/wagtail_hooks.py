@@ -5,8 +5,9 @@ they may enter the Wagtail admin at all.
 """
 
 from django import forms
-from django.urls import path
+from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -19,6 +20,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from . import admin_views
 from .forms import BlueprintForm, ExamForm, QuestionCategoryForm, QuestionForm
+from .interchange import views as interchange_views
 from .models import Blueprint, Exam, Question, QuestionCategory
 
 
@@ -58,7 +60,10 @@ class QuestionViewSet(QuizViewSet):
                 [FieldPanel("rules"), FieldPanel("qa_items"), FieldPanel("cases")],
                 heading="关联知识",
             ),
-            MultiFieldPanel([FieldPanel("source"), FieldPanel("quote")], heading="出处"),
+            MultiFieldPanel(
+                [FieldPanel("source"), FieldPanel("quote"), FieldPanel("source_note")],
+                heading="出处",
+            ),
         ],
         base_form_class=QuestionForm,
     )
@@ -169,6 +174,7 @@ class QuizAdminGroup(ModelViewSetGroup):
     menu_label = "题库与考试"
     menu_icon = "tasks"
     menu_order = 250
+    submenu_hook = "register_quiz_menu_item"
     items = (
         QuestionViewSet("quiz_questions", url_prefix="quizzes/questions"),
         QuestionCategoryViewSet("quiz_categories", url_prefix="quizzes/categories"),
@@ -180,3 +186,55 @@ class QuizAdminGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_quiz_viewsets():
     return QuizAdminGroup()
+
+
+# Import and export (quizzes/interchange/) --------------------------------------------------------
+
+
+class PermissionMenuItem(MenuItem):
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)
+
+
+@hooks.register("register_admin_urls")
+def register_interchange_urls():
+    return [
+        path("quizzes/import/", interchange_views.ImportView.as_view(), name="quiz_import"),
+        path(
+            "quizzes/import/<str:token>/preview/",
+            interchange_views.ImportPreviewView.as_view(),
+            name="quiz_import_preview",
+        ),
+        path(
+            "quizzes/import/template.<str:kind>",
+            interchange_views.TemplateDownloadView.as_view(),
+            name="quiz_import_template",
+        ),
+        path("quizzes/export/", interchange_views.ExportView.as_view(), name="quiz_export"),
+    ]
+
+
+@hooks.register("register_quiz_menu_item")
+def register_import_menu_item():
+    return PermissionMenuItem(
+        "导入试题",
+        reverse("quiz_import"),
+        icon_name="upload",
+        order=900,
+        permission="quizzes.add_question",
+    )
+
+
+@hooks.register("register_quiz_menu_item")
+def register_export_menu_item():
+    return PermissionMenuItem(
+        "导出试题",
+        reverse("quiz_export"),
+        icon_name="download",
+        order=901,
+        permission="quizzes.view_question",
+    )

@@ -8,6 +8,17 @@ the write can happen in one transaction afterwards (see importing.py).
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+# Every reader refuses a larger file before parsing it (the admin checks the upload's size before
+# reading it into memory, the command the file's size on disk).
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+TOO_LARGE_MESSAGE = "文件太大：导入的文件须小于 20 MB，请拆分成几个文件分批导入。"
+
+
+def check_size(size: int) -> None:
+    """FileRejected when a file of `size` bytes is too large to import."""
+    if size >= MAX_IMPORT_BYTES:
+        raise FileRejected(TOO_LARGE_MESSAGE)
+
 
 class Severity:
     ERROR = "error"  # the file cannot be imported until this is fixed

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.sourcing import all_stored_quotes, verify_quotes
+from cases.sourcing import all_stored_quotes, unsourced_counts, verify_quotes
 
 
 class Command(BaseCommand):
@@ -13,6 +13,11 @@ class Command(BaseCommand):
         self.stdout.write("已核对的原文摘录：")
         for kind, count in sorted(report.counts.items()):
             self.stdout.write(f"  {kind}：{count} 条")
+        unsourced = [(label, count) for label, count in unsourced_counts() if count]
+        if unsourced:
+            self.stdout.write("没有来源文件、不核对的（单独统计，不算错误）：")
+            for label, count in unsourced:
+                self.stdout.write(f"  {label}{count} 道")
         self.stdout.write("各来源文件被摘录覆盖的比例：")
         for file_name, share in report.coverage.items():
             self.stdout.write(f"  {file_name}：{share:.1%}")

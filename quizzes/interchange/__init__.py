@@ -1,0 +1,1 @@
+"""Question-bank files: readers and writers of the formats the bank imports and exports."""

@@ -1,0 +1,598 @@
+"""From a parsed file to the bank: the preview (what would happen) and the write (all or nothing).
+
+A question counts as a duplicate when its stem, normalised as grading compares free text (width,
+case, punctuation, spaces, Traditional/Simplified), equals another's in the same category. Against
+the bank, a duplicate updates the existing question if the file says something different, and is
+left alone otherwise; within the file, the later row is skipped.
+"""
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from wagtail.search.backends import get_search_backend
+
+from ..grading import normalise_text, validate_answer_key
+from ..models import Difficulty, Question, QuestionCategory, QuestionImport, QuestionType
+from .base import ImportIssue, ParsedQuestion, ParseResult, Severity
+from .formats import FORMATS
+
+DEFAULT_CATEGORY = "导入试题"
+CATEGORY_NAME_MAX = 100
+CATEGORY_PATH_MAX = 500
+KNOWLEDGE_POINT_MAX = 100
+SOURCE_NOTE_MAX = 200
+MAX_SCORE = Decimal("999.99")
+BULK_BATCH = 500
+# Formats whose questions have their own identity in the LMS they come from (see build_preview).
+KEEP_REPEATED_STEMS = {"moodlexml", "gift", "aiken"}
+# What a format cannot say: such a field neither counts as a difference from the bank nor
+# overwrites it on update (a GIFT file knows nothing of difficulty, so it keeps the bank's).
+NOT_CARRIED = {
+    "gift": {"difficulty", "knowledge_point", "score", "source_note"},
+    "aiken": {"difficulty", "knowledge_point", "score", "source_note", "explanation"},
+}
+
+
+class Action:
+    CREATE = "create"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    SKIP = "skip"
+
+
+ACTION_LABELS = {
+    Action.CREATE: "新建",
+    Action.UPDATE: "更新",
+    Action.UNCHANGED: "不变",
+    Action.SKIP: "跳过",
+}
+
+
+class ImportRefused(Exception):
+    """The import cannot be written (errors in the file, or it was already applied)."""
+
+
+@dataclass
+class PlannedQuestion:
+    parsed: ParsedQuestion
+    category_path: str
+    action: str
+    existing_id: int | None = None
+    existing_code: str = ""
+    duplicate_of_line: int | None = None  # within the file: the row this one repeats
+    status: str = Question.Status.ACTIVE
+
+    @property
+    def type_label(self) -> str:
+        return QuestionType(self.parsed.type).label
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS[self.action]
+
+    @property
+    def duplicate_note(self) -> str:
+        """What happens to a duplicate, in words, for the preview."""
+        if self.action == Action.SKIP:
+            return f"与第 {self.duplicate_of_line} 行题干相同（同一分类），本行跳过"
+        if self.action == Action.CREATE and self.duplicate_of_line is not None:
+            return f"与第 {self.duplicate_of_line} 行题干相同（同一分类），作为另一道题新建"
+        if self.action == Action.UPDATE:
+            return f"题库中已有（{self.existing_code}），内容不同，将更新"
+        if self.action == Action.UNCHANGED:
+            return f"题库中已有（{self.existing_code}），内容相同，不变"
+        return ""
+
+
+@dataclass
+class TypeCount:
+    type: str
+    label: str
+    create: int = 0
+    update: int = 0
+    unchanged: int = 0
+    skip: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.create + self.update + self.unchanged + self.skip
+
+
+@dataclass
+class ImportPreview:
+    format: str
+    planned: list[PlannedQuestion] = field(default_factory=list)
+    issues: list[ImportIssue] = field(default_factory=list)
+    category_paths: list[str] = field(default_factory=list)  # every category the import needs
+    new_categories: list[str] = field(default_factory=list)  # of those, the ones to create
+
+    @property
+    def format_label(self) -> str:
+        spec = FORMATS.get(self.format)
+        return spec.label if spec else self.format
+
+    @property
+    def errors(self) -> list[ImportIssue]:
+        return [issue for issue in self.issues if issue.severity == Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[ImportIssue]:
+        return [issue for issue in self.issues if issue.severity == Severity.WARNING]
+
+    @property
+    def unsupported(self) -> list[ImportIssue]:
+        return [issue for issue in self.issues if issue.severity == Severity.UNSUPPORTED]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def duplicates(self) -> list[PlannedQuestion]:
+        return [
+            item
+            for item in self.planned
+            if item.action != Action.CREATE or item.duplicate_of_line is not None
+        ]
+
+    def count(self, action: str) -> int:
+        return sum(1 for item in self.planned if item.action == action)
+
+    def type_counts(self) -> list[TypeCount]:
+        counts = {qtype: TypeCount(qtype.value, qtype.label) for qtype in QuestionType}
+        for item in self.planned:
+            row = counts[QuestionType(item.parsed.type)]
+            setattr(row, item.action, getattr(row, item.action) + 1)
+        return [row for row in counts.values() if row.total]
+
+    def totals(self) -> TypeCount:
+        total = TypeCount("", "合计")
+        for row in self.type_counts():
+            for action in (Action.CREATE, Action.UPDATE, Action.UNCHANGED, Action.SKIP):
+                setattr(total, action, getattr(total, action) + getattr(row, action))
+        return total
+
+    def unsupported_counts(self) -> list[tuple[str, int]]:
+        return sorted(Counter(issue.question_type for issue in self.unsupported).items())
+
+    def summary_lines(self) -> list[str]:
+        """The preview in words (the command prints these; the admin page shows a table)."""
+        lines = [f"格式：{self.format_label}"]
+        for row in [*self.type_counts(), self.totals()]:
+            lines.append(
+                f"  {row.label}：新建 {row.create}，更新 {row.update}，"
+                f"不变 {row.unchanged}，跳过 {row.skip}"
+            )
+        if self.new_categories:
+            lines.append("将新建分类：" + "、".join(self.new_categories))
+        if self.duplicates:
+            lines.append(f"重复的题目（{len(self.duplicates)} 道）：")
+            for item in self.duplicates:
+                lines.append(
+                    f"  第 {item.parsed.line} 行 [{item.type_label}] "
+                    f"{item.parsed.stem[:30]} — {item.duplicate_note}"
+                )
+        if self.unsupported:
+            lines.append(f"不支持的题型，未导入（{len(self.unsupported)} 道）：")
+            lines += [f"  {issue}" for issue in self.unsupported]
+        if self.warnings:
+            lines.append(f"提示（{len(self.warnings)} 条）：")
+            lines += [f"  {issue}" for issue in self.warnings]
+        if self.errors:
+            lines.append(f"错误（{len(self.errors)} 处，改正后才能导入）：")
+            lines += [f"  {issue}" for issue in self.errors]
+        return lines
+
+    def report(self) -> dict:
+        return {
+            "format": self.format,
+            "counts": {
+                row.type: {
+                    Action.CREATE: row.create,
+                    Action.UPDATE: row.update,
+                    Action.UNCHANGED: row.unchanged,
+                    Action.SKIP: row.skip,
+                }
+                for row in self.type_counts()
+            },
+            "new_categories": self.new_categories,
+            "duplicates": [
+                {"line": item.parsed.line, "action": item.action, "note": item.duplicate_note}
+                for item in self.duplicates
+            ],
+            "unsupported": [str(issue) for issue in self.unsupported],
+            "warnings": [str(issue) for issue in self.warnings],
+        }
+
+
+# Preview ----------------------------------------------------------------------------------------
+
+
+def join_path(*parts: str) -> str:
+    names = [name.strip() for part in parts for name in (part or "").split("/") if name.strip()]
+    return "/".join(names)
+
+
+def category_problem(path: str) -> str:
+    names = path.split("/")
+    if any(len(name) > CATEGORY_NAME_MAX for name in names):
+        return f"分类“{path[:40]}”中有名称超过 {CATEGORY_NAME_MAX} 个字。"
+    if len(path) > CATEGORY_PATH_MAX:
+        return f"分类路径超过 {CATEGORY_PATH_MAX} 个字。"
+    return ""
+
+
+def question_problems(question: ParsedQuestion) -> list[str]:
+    """What keeps a parsed question out of the bank (readers check most of it already)."""
+    if question.type not in QuestionType.values:
+        return [f"题型“{question.type}”无效。"]
+    problems = []
+    if not (question.stem or "").strip():
+        problems.append("题干为空。")
+    if not (question.type == QuestionType.SHORT and not question.answer):
+        problems += validate_answer_key(
+            question.type, question.options, question.answer, question.stem or ""
+        )
+    if len(question.knowledge_point or "") > KNOWLEDGE_POINT_MAX:
+        problems.append(f"知识点最多 {KNOWLEDGE_POINT_MAX} 个字。")
+    if len(question.source_note or "") > SOURCE_NOTE_MAX:
+        problems.append(f"来源最多 {SOURCE_NOTE_MAX} 个字。")
+    if question.difficulty not in Difficulty.values:
+        problems.append("难度只能是易、中、难。")
+    if question.score is not None and not (Decimal(0) < Decimal(question.score) <= MAX_SCORE):
+        problems.append(f"分值应大于 0 且不超过 {MAX_SCORE}。")
+    return problems
+
+
+def stem_key(stem: str) -> str:
+    return normalise_text(stem) or (stem or "").strip()
+
+
+def _differs(question: ParsedQuestion, existing: dict, not_carried: set[str]) -> bool:
+    source_names = {
+        existing["source_note"],
+        existing["source__file_name"],
+        existing["source__title"],
+    }
+    checks = {
+        "explanation": lambda: (
+            (question.explanation or "").strip() != (existing["explanation"] or "").strip()
+        ),
+        "knowledge_point": lambda: (question.knowledge_point or "") != existing["knowledge_point"],
+        "difficulty": lambda: question.difficulty != existing["difficulty"],
+        "score": lambda: (
+            question.score is not None and Decimal(question.score) != existing["default_score"]
+        ),
+        "source_note": lambda: (
+            bool(question.source_note) and question.source_note not in source_names
+        ),
+    }
+    return (
+        question.type != existing["type"]
+        or question.stem.strip() != existing["stem"].strip()
+        or list(question.options or []) != list(existing["options"] or [])
+        or list(question.answer or []) != list(existing["answer"] or [])
+        or any(check() for name, check in checks.items() if name not in not_carried)
+    )
+
+
+def build_preview(
+    result: ParseResult,
+    *,
+    default_category_path: str = DEFAULT_CATEGORY,
+    category_prefix: str = "",
+    new_status: str = Question.Status.ACTIVE,
+) -> ImportPreview:
+    """What importing `result` would do, with every problem; reads the bank, writes nothing."""
+    preview = ImportPreview(format=result.format, issues=list(result.issues))
+    prefix = join_path(category_prefix)
+    default = join_path(default_category_path) or DEFAULT_CATEGORY
+
+    def final_path(path: str) -> str:
+        path = join_path(path)
+        if prefix:
+            return join_path(prefix, path)
+        return path or default
+
+    candidates: list[tuple[ParsedQuestion, str]] = []
+    for question in result.questions:
+        problems = question_problems(question)
+        path = final_path(question.category_path)
+        if problem := category_problem(path):
+            problems.append(problem)
+        for message in problems:
+            preview.issues.append(ImportIssue(message, question.line, None, Severity.ERROR))
+        if not problems:
+            candidates.append((question, path))
+
+    declared = [final_path(path) for path in result.categories if join_path(path)]
+    for path in declared:
+        if problem := category_problem(path):
+            preview.issues.append(ImportIssue(problem, None, None, Severity.ERROR))
+    paths = sorted(
+        {path for _, path in candidates} | {p for p in declared if not category_problem(p)}
+    )
+    preview.category_paths = paths
+    wanted = {
+        join_path(*path.split("/")[: depth + 1])
+        for path in paths
+        for depth in range(len(path.split("/")))
+    }
+    existing_paths = set(
+        QuestionCategory.objects.filter(path__in=wanted).values_list("path", flat=True)
+    )
+    preview.new_categories = sorted(wanted - existing_paths)
+
+    bank: dict[tuple[str, str], list[dict]] = {}
+    rows = (
+        Question.objects.filter(category__path__in=paths)
+        .order_by("pk")
+        .values(
+            "pk",
+            "code",
+            "category__path",
+            "type",
+            "stem",
+            "options",
+            "answer",
+            "explanation",
+            "knowledge_point",
+            "difficulty",
+            "default_score",
+            "source_note",
+            "source__file_name",
+            "source__title",
+        )
+    )
+    for row in rows if paths else []:
+        bank.setdefault((row["category__path"], stem_key(row["stem"])), []).append(row)
+
+    # The n-th question of the file with a given stem matches the n-th such question of the bank,
+    # so a bank that holds the same stem twice in one category round-trips. Beyond those, a
+    # spreadsheet row that repeats an earlier row is skipped; files from Moodle keep every
+    # question, as Moodle does (they name each one), with a warning.
+    keep_repeats = result.format in KEEP_REPEATED_STEMS
+    seen: dict[tuple[str, str], list[int | None]] = {}
+    for question, path in candidates:
+        key = (path, stem_key(question.stem))
+        earlier = seen.setdefault(key, [])
+        matches = bank.get(key, [])
+        status = new_status
+        if question.type == QuestionType.SHORT and not question.answer:
+            status = Question.Status.DRAFT
+            preview.issues.append(
+                ImportIssue(
+                    "简答题没有答题要点：以草稿状态导入，请补充要点后再启用。",
+                    question.line,
+                    None,
+                    Severity.WARNING,
+                )
+            )
+        if len(earlier) < len(matches):
+            existing = matches[len(earlier)]
+            differs = _differs(question, existing, NOT_CARRIED.get(result.format, set()))
+            action = Action.UPDATE if differs else Action.UNCHANGED
+            item = PlannedQuestion(
+                question, path, action, existing_id=existing["pk"], existing_code=existing["code"]
+            )
+        elif earlier and not keep_repeats:
+            item = PlannedQuestion(question, path, Action.SKIP, duplicate_of_line=earlier[0])
+            preview.issues.append(
+                ImportIssue(
+                    f"与第 {earlier[0]} 行的题干相同（同一分类），本行跳过。",
+                    question.line,
+                    None,
+                    Severity.WARNING,
+                )
+            )
+        else:
+            item = PlannedQuestion(question, path, Action.CREATE, status=status)
+            if earlier:
+                item.duplicate_of_line = earlier[0]
+                preview.issues.append(
+                    ImportIssue(
+                        f"与第 {earlier[0]} 行的题干相同（同一分类），按原文件作为另一道题导入。",
+                        question.line,
+                        None,
+                        Severity.WARNING,
+                    )
+                )
+        earlier.append(question.line)
+        preview.planned.append(item)
+    return preview
+
+
+# Writing ----------------------------------------------------------------------------------------
+
+
+def ensure_categories(paths: Iterable[str]) -> dict[str, QuestionCategory]:
+    """Every category of `paths` and their ancestors, creating the missing ones level by level
+    (a few queries per level, however many questions)."""
+    wanted: set[str] = set()
+    for path in paths:
+        names = path.split("/")
+        wanted |= {"/".join(names[: depth + 1]) for depth in range(len(names))}
+    by_path = {c.path: c for c in QuestionCategory.objects.filter(path__in=wanted)}
+    for depth in sorted({path.count("/") for path in wanted}):
+        missing = sorted(p for p in wanted if p.count("/") == depth and p not in by_path)
+        if not missing:
+            continue
+        QuestionCategory.objects.bulk_create(
+            [
+                QuestionCategory(
+                    path=path,
+                    name=path.rsplit("/", 1)[-1],
+                    parent=by_path[path.rsplit("/", 1)[0]] if depth else None,
+                )
+                for path in missing
+            ],
+            ignore_conflicts=True,  # another import may have created one a moment ago
+        )
+        by_path.update({c.path: c for c in QuestionCategory.objects.filter(path__in=missing)})
+    return by_path
+
+
+def _claim(batch: QuestionImport) -> None:
+    """Mark a pending batch as applied, once: a second confirmation finds nothing to claim."""
+    claimed = QuestionImport.objects.filter(
+        pk=batch.pk, status=QuestionImport.Status.PENDING
+    ).update(status=QuestionImport.Status.APPLIED)
+    if not claimed:
+        raise ImportRefused("这个文件已经导入过了，没有重复导入。")
+
+
+def apply_import(
+    preview: ImportPreview,
+    *,
+    user=None,
+    filename: str = "",
+    batch: QuestionImport | None = None,
+) -> QuestionImport:
+    """Write the previewed import in one transaction; ImportRefused if the file has errors (or a
+    pending `batch` was applied already). Bulk queries only: their number does not grow with the
+    number of questions."""
+    if preview.errors:
+        raise ImportRefused(f"文件有 {len(preview.errors)} 处错误，未导入任何试题。")
+    with transaction.atomic():
+        if batch is not None:
+            _claim(batch)
+        else:
+            batch = QuestionImport.objects.create(
+                file_name=filename[:255],
+                format=preview.format,
+                created_by=user if getattr(user, "pk", None) else None,
+                status=QuestionImport.Status.APPLIED,
+            )
+        categories = ensure_categories(preview.category_paths)
+        now = timezone.now()
+
+        creating = [item for item in preview.planned if item.action == Action.CREATE]
+        taken = set(
+            Question.objects.filter(code__startswith=f"imp-{batch.pk}-").values_list(
+                "code", flat=True
+            )
+        )
+        codes = (f"imp-{batch.pk}-{n}" for n in range(1, len(creating) + len(taken) + 1))
+        free_codes = (code for code in codes if code not in taken)
+        created = Question.objects.bulk_create(
+            [
+                Question(
+                    code=next(free_codes),
+                    type=item.parsed.type,
+                    stem=item.parsed.stem,
+                    options=list(item.parsed.options or []),
+                    answer=list(item.parsed.answer or []),
+                    explanation=item.parsed.explanation or "",
+                    category=categories[item.category_path],
+                    knowledge_point=item.parsed.knowledge_point or "",
+                    difficulty=item.parsed.difficulty,
+                    default_score=item.parsed.score if item.parsed.score is not None else 1,
+                    status=item.status,
+                    source_note=item.parsed.source_note or "",
+                    import_batch=batch,
+                )
+                for item in creating
+            ],
+            batch_size=BULK_BATCH,
+        )
+
+        updating = {
+            item.existing_id: item for item in preview.planned if item.action == Action.UPDATE
+        }
+        updated = list(
+            Question.objects.filter(pk__in=updating).select_related("source").defer("source__text")
+        )
+        not_carried = NOT_CARRIED.get(preview.format, set())
+        for question in updated:
+            parsed = updating[question.pk].parsed
+            question.type = parsed.type
+            question.stem = parsed.stem
+            question.options = list(parsed.options or [])
+            question.answer = list(parsed.answer or [])
+            if "explanation" not in not_carried:
+                question.explanation = parsed.explanation or ""
+            if "knowledge_point" not in not_carried:
+                question.knowledge_point = parsed.knowledge_point or ""
+            if "difficulty" not in not_carried:
+                question.difficulty = parsed.difficulty
+            if parsed.score is not None:
+                question.default_score = parsed.score
+            source = question.source
+            if parsed.source_note and parsed.source_note not in {
+                question.source_note,
+                getattr(source, "file_name", None),
+                getattr(source, "title", None),
+            }:
+                question.source_note = parsed.source_note
+            question.updated_at = now
+        Question.objects.bulk_update(
+            updated,
+            [
+                "type",
+                "stem",
+                "options",
+                "answer",
+                "explanation",
+                "knowledge_point",
+                "difficulty",
+                "default_score",
+                "source_note",
+                "updated_at",
+            ],
+            batch_size=BULK_BATCH,
+        )
+        if created or updated:
+            # bulk_create and bulk_update send no signals: keep Wagtail's search index current.
+            get_search_backend().add_bulk(Question, [*created, *updated])
+
+        batch.format = preview.format
+        batch.status = QuestionImport.Status.APPLIED
+        batch.applied_at = now
+        batch.data = b""
+        batch.created_count = len(created)
+        batch.updated_count = len(updated)
+        batch.unchanged_count = preview.count(Action.UNCHANGED)
+        batch.skipped_count = preview.count(Action.SKIP)
+        batch.report = {
+            **preview.report(),
+            "created": [question.code for question in created],
+            "updated": sorted(question.code for question in updated),
+        }
+        if filename:
+            batch.file_name = filename[:255]
+        batch.save()
+    return batch
+
+
+# Export selection -------------------------------------------------------------------------------
+
+
+def questions_for_export(
+    *,
+    category: QuestionCategory | None = None,
+    qtype: str = "",
+    status: str = "",
+    difficulty: int | None = None,
+) -> QuerySet[Question]:
+    """The bank, or the part of it matching the filters (a category includes its subtree)."""
+    questions = (
+        Question.objects.select_related("category", "source")
+        .defer("source__text")  # the whole source document is not needed, only its name
+        .order_by("category__path", "code")
+    )
+    if category is not None:
+        questions = questions.filter(
+            Q(category__path=category.path) | Q(category__path__startswith=category.path + "/")
+        )
+    if qtype:
+        questions = questions.filter(type=qtype)
+    if status:
+        questions = questions.filter(status=status)
+    if difficulty:
+        questions = questions.filter(difficulty=difficulty)
+    return questions
