@@ -44,6 +44,35 @@ format: install
 clean:
 	rm -rf var $(VENV) .pytest_cache .ruff_cache
 
+# Benchmarks (issue 7, not part of `make test`): PostgreSQL database training_bench (created if
+# absent; BENCH_DATABASE_URL to change), 100,000 questions, 10,000 staff, 12 months of records
+# (generate_load_data, only what is missing), then one table of figures. Takes minutes.
+.PHONY: bench
+bench: install
+	tests/bench/bench.sh
+
 # Compile the project's zh_Hans catalogue (needs gettext's msgfmt; the compiled .mo is committed).
 messages:
 	msgfmt --check -o site/locale/zh_Hans/LC_MESSAGES/django.mo site/locale/zh_Hans/LC_MESSAGES/django.po
+
+# Production mode on this machine: PostgreSQL (DATABASE_URL, default database `training`), Redis,
+# collected static files, gunicorn (deploy/). README: 生产部署.
+.PHONY: serve loadtest crashtest
+serve: install
+	bash deploy/serve.sh
+
+# Against `make serve` on its own database training_load and port 8100; minutes, not in `make test`.
+loadtest: install
+	$(BIN)/python -m tests.load.loadtest
+
+crashtest: install
+	$(BIN)/python -m tests.load.crashtest
+
+# End-to-end tests in Debian's Chromium driven by Playwright for Python (never a downloaded browser),
+# with axe-core from npm for the accessibility check. README: 端到端测试（浏览器）.
+.PHONY: e2e e2e-deps
+e2e-deps:
+	bash scripts/install-browser.sh
+
+e2e: install e2e-deps
+	env -u DATABASE_URL $(BIN)/pytest -m e2e tests/e2e

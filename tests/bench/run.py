@@ -1,0 +1,567 @@
+"""The benchmarks of issue 7 (`make bench`): print one table of figures.
+
+Run against a database that holds the load data (`manage.py generate_load_data`), e.g.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/training_bench .venv/bin/python tests/bench/run.py
+
+Not a test module (pytest collects only test_*.py): it prints figures and marks each target met or
+missed; the exit status is 0 either way unless something fails outright. Every benchmark runs its
+code several times and reports the median (and the 95th percentile where the target is about the
+slow end); queries are counted with Django's CaptureQueriesContext.
+"""
+
+import argparse
+import io
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
+
+import django  # noqa: E402
+
+django.setup()
+
+import psutil  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from portal.organisation.models import StaffProfile, Unit  # noqa: E402
+from portal.search.cjk import normalise_query, query_tokens  # noqa: E402
+from portal.search.selectors import site_search  # noqa: E402
+from quizzes import loadgen, services  # noqa: E402
+from quizzes.assessment import exports  # noqa: E402
+from quizzes.assessment.models import AssessmentRecord  # noqa: E402
+from quizzes.assessment.services import month_of  # noqa: E402
+from quizzes.drawing import blank_count, draw_paper  # noqa: E402
+from quizzes.grading import normalise_response  # noqa: E402
+from quizzes.models import (  # noqa: E402
+    AnswerRecord,
+    AttemptQuestion,
+    Blueprint,
+    Exam,
+    Question,
+    QuestionType,
+)
+
+SEARCH_QUERIES = [
+    "停电",
+    "投诉",
+    "十个不准",
+    "首问负责制",
+    "电费",
+    "抄表",
+    "95598",
+    "服务规范",
+    "故障抢修",
+    "客户来电",
+    "欠费复电",
+    "峰谷电价",
+    "智能电表",
+    "供电所",
+    "营业厅",
+    "文明用语",
+    "一次性告知",
+    "工作证件",
+    "增容",
+    "新装用电",
+    "电压偏低",
+    "抢修到达",
+    "路灯",
+    "网上国网",
+    "投訴",
+    "安全生产",
+    "回访",
+    "办理时限",
+    "违规",
+    "典型案例",
+]
+MONTHLY_EXAM_TITLE = "压测月度考试（本月）"
+HISTORY_USER = loadgen.username(2)  # a person with a practice history, for "least seen first"
+HISTORY_ANSWERS = 1000
+
+
+@dataclass
+class Row:
+    name: str
+    runs: int
+    median: str
+    p95: str
+    target: str
+    met: bool | None
+    queries: str = ""
+    note: str = ""
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def timed(function) -> tuple[float, object]:
+    start = time.perf_counter()
+    value = function()
+    return time.perf_counter() - start, value
+
+
+@contextmanager
+def counting():
+    with CaptureQueriesContext(connection) as context:
+        yield context
+
+
+# Drawing ------------------------------------------------------------------------------------------
+
+
+def history_user():
+    """A load person who has practised HISTORY_ANSWERS questions (so 'seen least' has work)."""
+    profile = StaffProfile.objects.select_related("user").get(employee_number=HISTORY_USER)
+    have = AnswerRecord.objects.filter(user=profile.user, origin="practice").count()
+    if have < HISTORY_ANSWERS:
+        ids = list(
+            Question.objects.filter(code__startswith=loadgen.QUESTION_PREFIX).values_list(
+                "pk", flat=True
+            )
+        )
+        picked = random.Random(7).sample(ids, min(len(ids), HISTORY_ANSWERS - have))
+        AnswerRecord.objects.bulk_create(
+            AnswerRecord(user=profile.user, question_id=pk, origin="practice", is_correct=True)
+            for pk in picked
+        )
+    return profile.user
+
+
+def bench_draw(runs: int) -> list[Row]:
+    blueprint = Blueprint.objects.get(name=loadgen.BLUEPRINT_NAME)
+    user = history_user()
+    bank = Question.objects.count()
+    draw_times, floor_times, ratios = [], [], []
+    draw_paper(blueprint=blueprint, seed=0, user=user)  # warm up (connection, caches)
+    with counting() as draw_queries:
+        drawn = draw_paper(blueprint=blueprint, seed=1, user=user)
+    assert len(drawn) == 100 and len({d.question.pk for d in drawn}) == 100
+    for run in range(runs):
+        seed = 1000 + run
+
+        def draw(seed=seed):
+            return draw_paper(blueprint=blueprint, seed=seed, user=user)
+
+        if run % 2 == 0:  # interleaved, alternating which goes first
+            draw_time, drawn = timed(draw)
+            pks = [d.question.pk for d in drawn]
+            floor_time, _ = timed(
+                lambda pks=pks: Question.objects.select_related("category").in_bulk(pks)
+            )
+        else:
+            pks = [d.question.pk for d in draw()]  # the paper this seed gives, untimed
+            floor_time, _ = timed(
+                lambda pks=pks: Question.objects.select_related("category").in_bulk(pks)
+            )
+            draw_time, _ = timed(draw)
+        draw_times.append(draw_time)
+        floor_times.append(floor_time)
+        ratios.append(draw_time / floor_time)
+    ratio = statistics.median(draw_times) / statistics.median(floor_times)
+    return [
+        Row(
+            f"抽题：{bank:,} 题库、10 个大题抽 100 题",
+            runs,
+            ms(statistics.median(draw_times)),
+            ms(p95(draw_times)),
+            "≤ 2 × 下限，≤ 10 次查询",
+            ratio <= 2 and len(draw_queries) <= 10,
+            str(len(draw_queries)),
+            f"= {ratio:.1f} × 下限（逐次比值中位数 {statistics.median(ratios):.1f}）",
+        ),
+        Row(
+            "  下限：按主键读同样 100 道题（含分类）",
+            runs,
+            ms(statistics.median(floor_times)),
+            ms(p95(floor_times)),
+            "",
+            None,
+            "1",
+        ),
+    ]
+
+
+# Submitting and grading ---------------------------------------------------------------------------
+
+
+def monthly_exam(blueprint: Blueprint) -> Exam:
+    month = month_of(timezone.now())
+    exam = Exam.objects.filter(title=MONTHLY_EXAM_TITLE, month=month).first()
+    if exam is None:
+        exam = Exam.objects.create(
+            title=MONTHLY_EXAM_TITLE,
+            blueprint=blueprint,
+            status=Exam.Status.PUBLISHED,
+            month=month,
+            attempts_allowed=0,
+        )
+        exam.audience_units.set(Unit.objects.filter(code__startswith=loadgen.UNIT_PREFIX + "-"))
+    return exam
+
+
+def wrong_or_right(item: AttemptQuestion, right: bool):
+    key = item.answer_key
+    if item.type == QuestionType.SINGLE:
+        return key[0] if right else (key[0] + 1) % len(item.options)
+    if item.type == QuestionType.MULTIPLE:
+        return key if right else key[:1]
+    if item.type == QuestionType.TRUE_FALSE:
+        return key[0] if right else not key[0]
+    if item.type == QuestionType.FILL:
+        return [alternatives[0] if right else "不知道" for alternatives in key]
+    return "；".join(key if right else key[:1])
+
+
+def answered_attempt(exam: Exam, user, rng: random.Random):
+    """A fresh attempt whose 100 answers are saved (80% right), ready to submit."""
+    now = timezone.now()
+    attempt = services.start_attempt(exam=exam, user=user, now=now)
+    items = list(AttemptQuestion.objects.filter(attempt=attempt))
+    for item in items:
+        raw = wrong_or_right(item, rng.random() < 0.8)
+        item.response = normalise_response(
+            item.type, raw, len(item.options), blank_count(item.stem)
+        )
+        item.saved_at = now
+    AttemptQuestion.objects.bulk_update(items, ["response", "saved_at"])
+    return attempt
+
+
+def bench_submit(runs: int) -> list[Row]:
+    blueprint = Blueprint.objects.get(name=loadgen.BLUEPRINT_NAME)
+    exams = [
+        ("交卷并评分：100 题（模拟考试）", Exam.objects.get(title=loadgen.MOCK_EXAM_TITLE)),
+        ("交卷并评分：100 题（月度考试，含考核记录）", monthly_exam(blueprint)),
+    ]
+    users = list(
+        StaffProfile.objects.filter(employee_number__startswith=loadgen.UNIT_PREFIX)
+        .select_related("user")
+        .order_by("employee_number")[100 : 100 + runs * len(exams) + 2]
+    )
+    rng = random.Random(11)
+    rows = []
+    for index, (label, exam) in enumerate(exams):
+        times, queries = [], []
+        for run in range(runs + 1):  # the first is a warm-up
+            user = users[index * (runs + 1) + run].user
+            attempt = answered_attempt(exam, user, rng)
+            with counting() as captured:
+                elapsed, result = timed(
+                    lambda attempt=attempt: services.submit_attempt(
+                        attempt_id=attempt.pk, now=timezone.now()
+                    )
+                )
+            assert result.status in ("graded", "pending_review")
+            if run:
+                times.append(elapsed)
+                queries.append(len(captured))
+        rows.append(
+            Row(
+                label,
+                runs,
+                ms(statistics.median(times)),
+                ms(p95(times)),
+                "< 50 ms，≤ 10 次查询",
+                statistics.median(times) < 0.050 and max(queries) <= 10,
+                str(max(queries)),
+            )
+        )
+    return rows
+
+
+# HR export ----------------------------------------------------------------------------------------
+
+
+def export_months() -> list:
+    """The twelve months of load records before the current one (whose records the submit
+    benchmark adds to)."""
+    current = month_of(timezone.now())
+    months = (
+        AssessmentRecord.objects.filter(
+            profile__employee_number__startswith=loadgen.UNIT_PREFIX, month__lt=current
+        )
+        .order_by()
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    return sorted(months)[-12:]
+
+
+def year_rows(months):
+    """Every record of the twelve months, all units, as HR exports them (month after month)."""
+    for month in months:
+        yield from exports.export_rows(month=month, unit=None, viewer=None)
+
+
+def copy_sql(months) -> str:
+    """The same rows and columns, by PostgreSQL alone (codes where the export shows labels)."""
+    record = AssessmentRecord._meta.db_table
+    profile = StaffProfile._meta.db_table
+    unit = Unit._meta.db_table
+    first, last = months[0].isoformat(), months[-1].isoformat()
+    return f"""
+        COPY (
+            SELECT p.employee_number, p.name, COALESCE(d.name, u.name),
+                   CASE WHEN u.kind = 'team' THEN u.name ELSE '' END, p.position,
+                   to_char(r.month, 'YYYY-MM'), r.exam_score, r.attendance_rate, r.error_rate,
+                   r.complaints, r.satisfaction, r.etiquette_score, r.composite, r.grade,
+                   r.bonus_coefficient, r.exam_state
+            FROM {record} r
+            JOIN {profile} p ON p.id = r.profile_id
+            JOIN {unit} u ON u.id = r.unit_id
+            LEFT JOIN {unit} d ON d.id = NULLIF(split_part(u.path, '/', 3), '')::int
+            WHERE r.month BETWEEN '{first}' AND '{last}'
+            ORDER BY r.month, u.sort_order, u.path, p.employee_number
+        ) TO STDOUT (FORMAT csv, HEADER)
+    """
+
+
+def stream_csv(months) -> tuple[int, int]:
+    """Consume the CSV as the streaming response sends it (UTF-8 blocks); rows and bytes."""
+    counted = [0]
+
+    def rows():
+        for row in year_rows(months):
+            counted[0] += 1
+            yield row
+
+    total = sum(len(block) for block in exports.csv_chunks(rows()))
+    return counted[0], total
+
+
+def bench_exports(runs: int) -> list[Row]:
+    months = export_months()
+    process = psutil.Process()
+    # Memory first, in its own run: the largest RSS seen while streaming, over the RSS before.
+    before = process.memory_info().rss
+    peak = before
+    for _ in exports.csv_chunks(year_rows(months)):
+        peak = max(peak, process.memory_info().rss)
+    rss_growth = peak - before
+    tracemalloc.start()
+    stream_csv(months)
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    csv_times, copy_times = [], []
+    for run in range(runs):
+        order = [0, 1] if run % 2 == 0 else [1, 0]
+        for which in order:
+            if which == 0:
+                elapsed, (rows, _) = timed(lambda: stream_csv(months))
+                csv_times.append(elapsed)
+            else:
+                elapsed, _ = timed(lambda: copy_out(months))
+                copy_times.append(elapsed)
+    csv_rate = rows / statistics.median(csv_times)
+    ratio = statistics.median(csv_times) / statistics.median(copy_times)
+
+    xlsx_times = []
+    for _ in range(max(1, runs // 2)):
+        with tempfile.TemporaryFile() as handle:
+            elapsed, written = timed(
+                lambda handle=handle: exports.write_xlsx(
+                    year_rows(months), handle, title="月度考核"
+                )
+            )
+        xlsx_times.append(elapsed)
+    xlsx_rate = written / statistics.median(xlsx_times)
+    mb = 1024 * 1024
+    return [
+        Row(
+            f"人资导出 CSV：{rows:,} 行（{len(months)} 个月）",
+            runs,
+            ms(statistics.median(csv_times)),
+            "",
+            "≥ 50,000 行/秒，内存增长 < 50 MB",
+            csv_rate >= 50_000 and rss_growth < 50 * mb,
+            "",
+            f"{csv_rate:,.0f} 行/秒；RSS 增长 {rss_growth / mb:.1f} MB，"
+            f"tracemalloc 峰值 {traced_peak / mb:.1f} MB；= {ratio:.1f} × COPY",
+        ),
+        Row(
+            "  PostgreSQL COPY 同样的行",
+            runs,
+            ms(statistics.median(copy_times)),
+            "",
+            "",
+            None,
+            "1",
+            f"{rows / statistics.median(copy_times):,.0f} 行/秒",
+        ),
+        Row(
+            f"人资导出 XLSX（openpyxl 只写模式）：{written:,} 行",
+            len(xlsx_times),
+            ms(statistics.median(xlsx_times)),
+            "",
+            "≥ 10,000 行/秒",
+            xlsx_rate >= 10_000,
+            "",
+            f"{xlsx_rate:,.0f} 行/秒",
+        ),
+    ]
+
+
+def copy_out(months) -> int:
+    total = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(copy_sql(months)) as copy:
+        for block in copy:
+            total += len(block)
+    return total
+
+
+# Search -------------------------------------------------------------------------------------------
+
+
+def bench_search(rounds: int) -> list[Row]:
+    """The site search (/search/: rules, Q&A, cases) with the 100,000 questions in the same
+    index; then, for reference, a full-text search of the questions themselves through that
+    index (no page offers it: editors find questions by a substring of the stem in the admin)."""
+    from wagtail.search.backends import get_search_backend
+
+    backend = get_search_backend()
+    queries = [normalise_query(q) for q in SEARCH_QUERIES]
+    for query in queries:  # warm up
+        site_search(query)
+    site_times, site_queries = [], 0
+    for _ in range(rounds):
+        for query in queries:
+            with counting() as captured:
+                elapsed, _ = timed(lambda query=query: site_search(query))
+            site_times.append(elapsed)
+            site_queries = max(site_queries, len(captured))
+    active = Question.objects.filter(status=Question.Status.ACTIVE)
+    bank_times = []
+    for query in queries[:10]:
+        tokens = " ".join(query_tokens(query))
+
+        def bank_search(tokens=tokens):
+            results = backend.search(tokens, active, operator="and")
+            page = list(results[:20])
+            return results.count() if len(page) == 20 else len(page)
+
+        elapsed, _ = timed(bank_search)
+        bank_times.append(elapsed)
+    bank = Question.objects.count()
+    return [
+        Row(
+            f"站内搜索（规范、问答、案例；索引含 {bank:,} 道题）",
+            len(site_times),
+            ms(statistics.median(site_times)),
+            ms(p95(site_times)),
+            "P95 < 50 ms",
+            p95(site_times) < 0.050,
+            str(site_queries),
+            f"{len(queries)} 个中文查询 × {rounds} 轮",
+        ),
+        Row(
+            f"  参考：在同一索引中全文检索 {bank:,} 道题",
+            len(bank_times),
+            ms(statistics.median(bank_times)),
+            ms(p95(bank_times)),
+            "",
+            None,
+            "2",
+            "无页面提供；常见词命中上万道题，按相关度排序全部命中",
+        ),
+    ]
+
+
+# Output -------------------------------------------------------------------------------------------
+
+
+def width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
+
+
+def pad(text: str, size: int) -> str:
+    return text + " " * max(0, size - width(text))
+
+
+def print_table(rows: list[Row], out=sys.stdout) -> None:
+    header = ["基准", "次数", "中位数", "P95", "目标", "结果", "查询", "说明"]
+    table = [
+        [
+            row.name,
+            str(row.runs),
+            row.median,
+            row.p95,
+            row.target,
+            {True: "达标", False: "未达标", None: ""}[row.met],
+            row.queries,
+            row.note,
+        ]
+        for row in rows
+    ]
+    sizes = [max(width(line[i]) for line in [header, *table]) for i in range(len(header))]
+    print("| " + " | ".join(pad(h, s) for h, s in zip(header, sizes, strict=True)) + " |", file=out)
+    print("|" + "|".join("-" * (s + 2) for s in sizes) + "|", file=out)
+    for line in table:
+        print(
+            "| " + " | ".join(pad(c, s) for c, s in zip(line, sizes, strict=True)) + " |",
+            file=out,
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="性能基准（issue 7）")
+    parser.add_argument("--runs", type=int, default=30, help="抽题、交卷的次数")
+    parser.add_argument("--export-runs", type=int, default=5, help="导出的次数")
+    parser.add_argument("--search-rounds", type=int, default=5, help="搜索的轮数")
+    parser.add_argument("--only", default="", help="只运行：draw,submit,export,search")
+    args = parser.parse_args()
+    settings.DEBUG = False  # as in production: no query log kept in memory
+    if connection.vendor != "postgresql":
+        print("基准应在 PostgreSQL 上运行（DATABASE_URL）。", file=sys.stderr)
+        return 2
+    if not Blueprint.objects.filter(name=loadgen.BLUEPRINT_NAME).exists():
+        print("没有压测数据：请先运行 manage.py generate_load_data。", file=sys.stderr)
+        return 2
+    only = {part.strip() for part in args.only.split(",") if part.strip()}
+    rows: list[Row] = []
+    started = time.perf_counter()
+    for key, bench, runs in [
+        ("draw", bench_draw, args.runs),
+        ("submit", bench_submit, max(5, args.runs // 2)),
+        ("export", bench_exports, args.export_runs),
+        ("search", bench_search, args.search_rounds),
+    ]:
+        if only and key not in only:
+            continue
+        print(f"… {key}", file=sys.stderr, flush=True)
+        rows.extend(bench(runs))
+    buffer = io.StringIO()
+    print_table(rows, buffer)
+    print(buffer.getvalue(), end="")
+    cpu = psutil.cpu_count()
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"\nPostgreSQL {connection.pg_version // 10000}，{cpu} 核，负载 {load}；"
+        f"用时 {timedelta(seconds=round(time.perf_counter() - started))}。"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

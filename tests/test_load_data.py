@@ -1,0 +1,195 @@
+"""The benchmarks' load data (generate_load_data) at small sizes, and the query bounds of the hot
+paths the benchmarks time: drawing 100 questions from 10 sections, submitting and grading them."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+from wagtail.search.backends import get_search_backend
+
+from portal.organisation.models import StaffProfile
+from quizzes import loadgen, services
+from quizzes.assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
+from quizzes.drawing import draw_paper
+from quizzes.grading import validate_answer_key
+from quizzes.models import (
+    AnswerRecord,
+    Attempt,
+    AttemptQuestion,
+    Blueprint,
+    Exam,
+    Question,
+    QuestionCategory,
+    QuestionType,
+)
+
+pytestmark = pytest.mark.django_db
+
+QUESTIONS, STAFF, MONTHS = 1200, 120, 3
+
+
+def generate(**sizes) -> str:
+    out = io.StringIO()
+    options = {"questions": QUESTIONS, "staff": STAFF, "months": MONTHS, "end_month": "2026-06"}
+    options.update(sizes)
+    call_command("generate_load_data", stdout=out, **options)
+    return out.getvalue()
+
+
+def load_questions():
+    return Question.objects.filter(code__startswith=loadgen.QUESTION_PREFIX)
+
+
+def test_generates_the_sizes_asked_for_with_valid_questions(demo_org):
+    generate()
+    questions = list(load_questions())
+    assert len(questions) == QUESTIONS
+    for question in questions:
+        assert (
+            validate_answer_key(question.type, question.options, question.answer, question.stem)
+            == []
+        ), question.code
+    assert {q.type for q in questions} == set(QuestionType.values)
+    # Every category holds every type, so any section of the blueprint can be drawn.
+    leaves = QuestionCategory.objects.filter(path__startswith=loadgen.CATEGORY_ROOT + "/")
+    assert leaves.filter(children=None).count() == 100
+
+    profiles = StaffProfile.objects.filter(employee_number__startswith=loadgen.UNIT_PREFIX)
+    assert profiles.count() == STAFF
+    leaders = profiles.filter(position="leader")
+    assert leaders.count() == STAFF // loadgen.TEAM_SIZE + 1  # 50 + 50 + 20: three teams
+    assert all(leader.supervised_units.filter(pk=leader.unit_id).exists() for leader in leaders)
+    person = get_user_model().objects.get(username=loadgen.username(7))
+    assert person.check_password(loadgen.PASSWORD) and person.groups.filter(name="员工").exists()
+
+    records = AssessmentRecord.objects.filter(profile__in=profiles)
+    assert records.count() == STAFF * MONTHS
+    assert not records.filter(composite=None).exists()
+    assert set(records.values_list("month", flat=True)) == {
+        date(2026, month, 1) for month in (4, 5, 6)
+    }
+    assert AuditEntry.objects.filter(record__in=records).count() == records.count()
+    states = dict(
+        AssessmentMonth.objects.filter(unit__code__startswith=loadgen.UNIT_PREFIX)
+        .values_list("month__month", "status")
+        .distinct()
+    )
+    assert states == {4: "locked", 5: "submitted"}  # June stays open
+
+    blueprint = Blueprint.objects.get(name=loadgen.BLUEPRINT_NAME)
+    assert blueprint.sections.count() == 10 and blueprint.total_score == Decimal(100)
+    # bulk_create sends no signals: the generator indexes the questions itself.
+    in_load_bank = Question.objects.filter(
+        category_id__in=list(leaves.values_list("pk", flat=True))
+    )
+    found = get_search_backend().search("停电", in_load_bank, operator="and")
+    assert found.count() > 0
+
+
+def test_running_again_creates_nothing(demo_org):
+    generate(questions=300, staff=60, months=1)
+    counts = (
+        load_questions().count(),
+        StaffProfile.objects.count(),
+        AssessmentRecord.objects.count(),
+        AuditEntry.objects.count(),
+        Blueprint.objects.count(),
+        Exam.objects.count(),
+    )
+    output = generate(questions=300, staff=60, months=1)
+    assert "压测数据已存在，未新建" in output
+    assert counts == (
+        load_questions().count(),
+        StaffProfile.objects.count(),
+        AssessmentRecord.objects.count(),
+        AuditEntry.objects.count(),
+        Blueprint.objects.count(),
+        Exam.objects.count(),
+    )
+
+
+def test_same_seed_gives_the_same_questions():
+    first = loadgen.question_fields(4321, seed=5)
+    assert first == loadgen.question_fields(4321, seed=5)
+    assert first != loadgen.question_fields(4321, seed=6)
+
+
+def test_bad_sizes_are_refused_in_chinese(demo_org):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="不能为负数"):
+        generate(questions=-1)
+    with pytest.raises(CommandError, match="格式不正确"):
+        generate(end_month="2026/06")
+    assert not load_questions().exists()
+
+
+# Query bounds of the benchmarked paths --------------------------------------------------------
+
+
+def test_drawing_100_from_10_sections_uses_at_most_10_queries(
+    demo_org, django_assert_max_num_queries
+):
+    generate(questions=3000, staff=50, months=0)
+    blueprint = Blueprint.objects.get(name=loadgen.BLUEPRINT_NAME)
+    user = get_user_model().objects.get(username=loadgen.username(3))
+    met = list(load_questions().order_by("pk")[::3])
+    AnswerRecord.objects.bulk_create(
+        AnswerRecord(user=user, question=q, origin="practice", is_correct=True) for q in met
+    )
+    with django_assert_max_num_queries(10):
+        drawn = draw_paper(blueprint=blueprint, seed=2026, user=user)
+    assert len(drawn) == 100 and len({d.question.pk for d in drawn}) == 100
+    # Enough unmet questions in every section: none of the met ones is drawn.
+    assert not {d.question.pk for d in drawn} & {q.pk for q in met}
+    for section in blueprint.sections.all():
+        picked = [d.question for d in drawn if d.section.pk == section.pk]
+        top = section.categories.get()
+        assert len(picked) == 10
+        assert all(q.category.path.startswith(top.path + "/") for q in picked)
+        assert all(not section.types or q.type in section.types for q in picked)
+    again = draw_paper(blueprint=blueprint, seed=2026, user=user)
+    assert [d.question.pk for d in again] == [d.question.pk for d in drawn]
+
+
+def test_submitting_and_grading_100_questions_uses_at_most_10_queries(
+    demo_org, django_assert_max_num_queries
+):
+    generate(questions=3000, staff=50, months=0)
+    exam = Exam.objects.get(title=loadgen.MOCK_EXAM_TITLE)
+    user = get_user_model().objects.get(username=loadgen.username(4))
+    attempt = services.start_attempt(exam=exam, user=user, now=timezone.now())
+    items = list(AttemptQuestion.objects.filter(attempt=attempt))
+    assert len(items) == 100
+    for item in items:
+        if item.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE):
+            item.response = item.answer_key[0]
+    AttemptQuestion.objects.bulk_update(items, ["response"])
+    with django_assert_max_num_queries(10):
+        services.submit_attempt(attempt_id=attempt.pk, now=timezone.now())
+    attempt.refresh_from_db()
+    answered = sum(1 for item in items if item.response is not None)
+    assert attempt.status == Attempt.Status.PENDING_REVIEW  # short answers wait for a marker
+    assert attempt.score >= answered  # one point each, every given answer right
+    assert AnswerRecord.objects.filter(user=user, origin="exam").count() == sum(
+        1 for item in items if item.type != QuestionType.SHORT
+    )
+
+
+def test_fast_export_rows_are_the_rows_of_the_selector(demo_org, hr_user):
+    """The export reads plain tuples for speed; its rows must equal selectors.export_row's."""
+    from quizzes.assessment import exports, selectors
+
+    generate(questions=0, staff=60, months=1)
+    month = date(2026, 6, 1)
+    team_leader = get_user_model().objects.get(username=loadgen.username(51))
+    sizes = []
+    for viewer in (None, hr_user, team_leader):
+        expected = list(selectors.export_rows(month=month, unit=None, viewer=viewer))
+        assert list(exports.export_rows(month=month, unit=None, viewer=viewer)) == expected
+        sizes.append(len(expected))
+    assert sizes == [60, 60, 10]  # the second team's leader sees only that team
