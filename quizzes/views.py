@@ -4,7 +4,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -68,20 +68,36 @@ def attempt_paper(request, public_id):
 @login_required
 @require_POST
 def save_answer(request, public_id):
-    """Autosave of one answer (JSON). The page shows 已保存 only after this says so."""
-    attempt = selectors.own_attempt_or_404(user=request.user, public_id=public_id)
+    """Autosave of one answer (JSON). The page shows 已保存 only after this says so.
+
+    Every person sitting an exam calls this every few seconds, so it reads nothing the save does
+    not need: ownership, the lock and the question come from one query in services.save_answer.
+    """
     try:
+        if request.content_type != "application/json":  # (a form post's body is already read)
+            raise ValueError("not JSON")
         payload = json.loads(request.body or b"{}")
         position = int(payload["position"])
         raw_response = payload.get("response")
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError):  # OverflowError: "Infinity"
+        payload = None
+    if payload is None:
+        # Still 404 for someone else's attempt, before saying anything about the request.
+        selectors.own_attempt_or_404(user=request.user, public_id=public_id)
         return JsonResponse({"saved": False, "error": "请求格式不正确，答案未保存。"}, status=400)
+    now = timezone.now()
     try:
         result = services.save_answer(
-            attempt_id=attempt.pk, position=position, raw_response=raw_response, now=timezone.now()
+            public_id=public_id,
+            user=request.user,
+            position=position,
+            raw_response=raw_response,
+            now=now,
         )
+    except Attempt.DoesNotExist as missing:
+        raise Http404("作答记录不存在") from missing
     except services.AnswerRefused as error:
-        attempt.refresh_from_db(fields=["status"])
+        attempt = selectors.own_attempt_or_404(user=request.user, public_id=public_id)
         return JsonResponse(
             {
                 "saved": False,
@@ -98,7 +114,7 @@ def save_answer(request, public_id):
             "position": position,
             "saved_at": result.saved_at.isoformat(),
             "saved_at_display": local.strftime("%H:%M:%S"),
-            "remaining_seconds": remaining_seconds(attempt),
+            "remaining_seconds": max(0, int((result.deadline_at - now).total_seconds())),
         }
     )
 

@@ -11,6 +11,7 @@
   var pending = {};      // position -> response waiting to be sent
   var timers = {};       // position -> debounce timer
   var inFlight = {};     // position -> true while a request is out
+  var confirmed = {};    // position -> the response the server holds (JSON), to skip no-op changes
   var retryDelay = 1000;
   var finished = false;
 
@@ -79,6 +80,7 @@
       if (result.data.saved) {
         if (JSON.stringify(pending[position]) === JSON.stringify(response)) {
           delete pending[position];
+          confirmed[position] = JSON.stringify(response);
           remember();
           setState(position, "已保存 " + result.data.saved_at_display, "saved");
         } else {
@@ -103,7 +105,11 @@
     var box = event.target.closest("fieldset.question");
     if (!box || finished) return;
     var position = box.dataset.position;
-    pending[position] = readResponse(box);
+    var response = readResponse(box);
+    // Leaving a text field fires "change" for what "input" already saved: not a new answer, and
+    // marking it unsaved again would shift the page under a finger reaching for 交卷.
+    if (!(position in pending) && JSON.stringify(response) === confirmed[position]) return;
+    pending[position] = response;
     remember();
     answeredCount();
     setState(position, "有改动，等待保存…", "dirty");
@@ -142,6 +148,11 @@
     return { sync: function (seconds) { remaining = seconds; base = performance.now(); } };
   })();
 
+  // Answers are saved one by one; pressing Enter in a blank must not post the whole form.
+  form.addEventListener("submit", function (event) { event.preventDefault(); });
+  form.querySelectorAll("fieldset.question").forEach(function (box) {
+    confirmed[box.dataset.position] = JSON.stringify(readResponse(box));
+  });
   form.addEventListener("change", changed);
   form.addEventListener("input", changed);
 

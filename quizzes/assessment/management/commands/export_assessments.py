@@ -36,7 +36,7 @@ class Command(BaseCommand):
         path = Path(output)
         if not path.parent.is_dir():
             raise CommandError(f"输出目录“{path.parent}”不存在。")
-        rows = selectors.export_rows(month=month_date, unit=unit_obj, viewer=None)
+        rows = exports.export_rows(month=month_date, unit=unit_obj, viewer=None)
         # Written to a temporary name first, so a failed export never leaves half a file behind.
         partial = path.with_name(path.name + ".part")
         try:
