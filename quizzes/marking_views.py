@@ -32,7 +32,9 @@ def marking_queue(request):
     exams = marking.pending_by_exam(user=request.user)
     selected_exam = request.GET.get("exam", "")
     if selected_exam:
-        items = items.filter(attempt__exam_id=selected_exam if selected_exam.isdigit() else 0)
+        # Not a plausible id (letters, or too long for the database's integer): no exam.
+        plausible = selected_exam.isascii() and selected_exam.isdigit() and len(selected_exam) < 10
+        items = items.filter(attempt__exam_id=int(selected_exam) if plausible else 0)
     page = Paginator(items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

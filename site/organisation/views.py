@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from .forms import LoginForm
 from .models import StaffProfile
@@ -13,6 +15,30 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+
+def lockout_message() -> str:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return (
+        f"连续 {settings.AXES_FAILURE_LIMIT} 次密码错误，该账号在本机的登录已被锁定 {minutes} 分钟。"
+        f"请 {minutes} 分钟后再试；在此期间即使输入正确的密码也无法登录。"
+    )
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes calls this instead of its English page, for our login and the admin's."""
+    admin_home = reverse("wagtailadmin_home")
+    login_url = (
+        reverse("wagtailadmin_login")
+        if request.path_info.startswith(admin_home)
+        else reverse("login")
+    )
+    return render(
+        request,
+        "registration/locked_out.html",
+        {"message": lockout_message(), "login_url": login_url},
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    )
 
 
 def _require_people_access(user) -> None:
