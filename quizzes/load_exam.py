@@ -26,8 +26,8 @@ from portal.organisation.roles import Role, ensure_role_groups
 from .drawing import blank_count
 from .grading import normalise_response
 from .load_check import SaveEvent, expected_answers
-from .loaders import DEMO_SECTIONS
-from .models import AnswerRecord, Attempt, AttemptQuestion, Blueprint, BlueprintSection
+from .loaders import DEMO_SECTIONS, ensure_blueprint
+from .models import AnswerRecord, Attempt, AttemptQuestion, Blueprint
 from .scheduling import ExamPlan, schedule_exam
 
 LOAD_UNIT_CODE = "LOADTEST"
@@ -107,25 +107,13 @@ def _ensure_people(unit: Unit, usernames: list[str]) -> int:
 
 def _load_blueprint() -> Blueprint:
     """The demo paper's shape (single, multiple, true/false, fill, short) drawn from the seed bank."""
-    blueprint = Blueprint.objects.filter(name=LOAD_BLUEPRINT_NAME).first()
-    if blueprint is not None:
-        return blueprint
-    blueprint = Blueprint.objects.create(
-        name=LOAD_BLUEPRINT_NAME,
+    blueprint, _ = ensure_blueprint(
+        LOAD_BLUEPRINT_NAME,
+        sections=DEMO_SECTIONS,
         description="负载测试与崩溃测试用的月度考试组卷规则，题型同综合知识考试。",
-        status=Blueprint.Status.READY,
         pass_mark=Decimal(60),
         time_limit_minutes=60,
     )
-    for order, (title, qtype, count, score) in enumerate(DEMO_SECTIONS):
-        BlueprintSection.objects.create(
-            blueprint=blueprint,
-            title=title,
-            sort_order=order,
-            question_count=count,
-            score_per_question=Decimal(score),
-            types=[qtype],
-        )
     return blueprint
 
 

@@ -129,26 +129,34 @@ DEMO_SECTIONS = [
 ]
 
 
-def load_demo_exams(result: QuestionLoadResult) -> None:
-    blueprint = Blueprint.objects.filter(name="供电服务综合知识考试（100分）").first()
-    if blueprint is None:
-        blueprint = Blueprint.objects.create(
-            name="供电服务综合知识考试（100分）",
-            description="覆盖服务规范、典型案例和知识问答的综合试卷：单选、多选、判断、填空、简答。",
-            status=Blueprint.Status.READY,
-            pass_mark=Decimal(60),
-            time_limit_minutes=60,
+def ensure_blueprint(name: str, *, sections, **fields) -> tuple[Blueprint, bool]:
+    """The ready blueprint called `name`, created with `sections` (title, type, count, score per
+    question) if there is none yet; returns it and whether it was created."""
+    blueprint = Blueprint.objects.filter(name=name).first()
+    if blueprint is not None:
+        return blueprint, False
+    blueprint = Blueprint.objects.create(name=name, status=Blueprint.Status.READY, **fields)
+    for order, (title, qtype, count, score) in enumerate(sections):
+        BlueprintSection.objects.create(
+            blueprint=blueprint,
+            title=title,
+            sort_order=order,
+            question_count=count,
+            score_per_question=Decimal(score),
+            types=[qtype],
         )
-        for order, (title, qtype, count, score) in enumerate(DEMO_SECTIONS):
-            BlueprintSection.objects.create(
-                blueprint=blueprint,
-                title=title,
-                sort_order=order,
-                question_count=count,
-                score_per_question=Decimal(score),
-                types=[qtype],
-            )
-        result.blueprints += 1
+    return blueprint, True
+
+
+def load_demo_exams(result: QuestionLoadResult) -> None:
+    blueprint, created = ensure_blueprint(
+        "供电服务综合知识考试（100分）",
+        sections=DEMO_SECTIONS,
+        description="覆盖服务规范、典型案例和知识问答的综合试卷：单选、多选、判断、填空、简答。",
+        pass_mark=Decimal(60),
+        time_limit_minutes=60,
+    )
+    result.blueprints += int(created)
     if not Exam.objects.filter(title="综合知识模拟考试").exists():
         Exam.objects.create(
             title="综合知识模拟考试",

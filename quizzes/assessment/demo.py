@@ -18,7 +18,8 @@ from quizzes import scheduling
 from quizzes import services as exam_services
 from quizzes.drawing import blank_count, draw_paper, snapshot
 from quizzes.grading import normalise_response
-from quizzes.models import Attempt, AttemptQuestion, Blueprint, BlueprintSection, Exam, QuestionType
+from quizzes.loaders import ensure_blueprint
+from quizzes.models import Attempt, AttemptQuestion, Blueprint, Exam, QuestionType
 
 from . import services
 from .models import ENTERED_COMPONENTS, AssessmentMonth, AssessmentRecord
@@ -61,26 +62,14 @@ def _local(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def _blueprint() -> Blueprint:
-    blueprint = Blueprint.objects.filter(name=BLUEPRINT_NAME).first()
-    if blueprint is not None:
-        return blueprint
-    blueprint = Blueprint.objects.create(
-        name=BLUEPRINT_NAME,
+    blueprint, _ = ensure_blueprint(
+        BLUEPRINT_NAME,
+        sections=SECTIONS,
         description="演示用月度考试：单选、多选、判断、填空各若干，简答一道。",
-        status=Blueprint.Status.READY,
         pass_mark=Decimal(60),
         time_limit_minutes=60,
         attempts_allowed=1,
     )
-    for order, (title, qtype, count, score) in enumerate(SECTIONS):
-        BlueprintSection.objects.create(
-            blueprint=blueprint,
-            title=title,
-            sort_order=order,
-            question_count=count,
-            score_per_question=Decimal(score),
-            types=[qtype],
-        )
     return blueprint
 
 
