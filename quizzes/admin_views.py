@@ -1,11 +1,13 @@
 """Admin views for the question bank and exams: listings with usage figures, the question preview,
 and the blueprint check (试抽一份). Wired up in wagtail_hooks.py."""
 
+import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
 import django_filters
+from django import forms
 from django.db.models import (
     Count,
     DecimalField,
@@ -25,7 +27,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
@@ -47,6 +49,7 @@ from .models import (
     Question,
     QuestionCategory,
     QuestionType,
+    QuestionUsage,
 )
 
 # Deleting -------------------------------------------------------------------------------------
@@ -165,13 +168,14 @@ class QuestionFilterSet(WagtailFilterSet):
     )
     difficulty = django_filters.ChoiceFilter(label="难度", choices=Difficulty.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=Question.Status.choices)
+    usage = django_filters.ChoiceFilter(label="用途", choices=QuestionUsage.choices)
     source = django_filters.ModelChoiceFilter(
         label="来源文件", queryset=SourceDocument.objects.only("pk", "title", "file_name")
     )
 
     class Meta:
         model = Question
-        fields = ["type", "category", "difficulty", "status", "source"]
+        fields = ["type", "category", "difficulty", "status", "usage", "source"]
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(
@@ -180,6 +184,22 @@ class QuestionFilterSet(WagtailFilterSet):
 
 
 class QuestionIndexView(generic.IndexView):
+    bulk_usage_url_name = None
+
+    @cached_property
+    def header_buttons(self):
+        buttons = super().header_buttons
+        query = self.request.GET.urlencode()
+        buttons.append(
+            Button(
+                "批量设置用途",
+                url=reverse(self.bulk_usage_url_name) + (f"?{query}" if query else ""),
+                icon_name="tasks",
+                priority=40,
+            )
+        )
+        return buttons
+
     def get_base_queryset(self):
         return with_usage(super().get_base_queryset().select_related("category"))
 
@@ -194,6 +214,7 @@ class QuestionIndexView(generic.IndexView):
             Column("category", label="分类", accessor="category.path", sort_key="category__path"),
             self._get_custom_column("difficulty"),
             self._get_custom_column("status"),
+            self._get_custom_column("usage"),
             Column("times_drawn", label="抽中次数", sort_key="times_drawn"),
             Column("right_rate", label="答对率", accessor=right_rate_text, sort_key="right_rate"),
         ]
@@ -212,6 +233,77 @@ class QuestionIndexView(generic.IndexView):
         if label:
             column.label = label
         return column
+
+
+class QuestionUsageForm(forms.Form):
+    usage = forms.ChoiceField(
+        label="设为",
+        choices=QuestionUsage.choices,
+        error_messages={"required": "请选择用途。", "invalid_choice": "用途无效。"},
+    )
+    codes = forms.CharField(
+        label="只改这些编码（可选）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="每行或用逗号分隔一个试题编码；留空则修改上面筛选出的全部试题。",
+    )
+
+    def clean_codes(self) -> list[str]:
+        text = self.cleaned_data.get("codes", "")
+        return [code for code in re.split(r"[\s,，、]+", text) if code]
+
+
+class QuestionUsageView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
+    """批量设置用途: set 练习 / 考试专用 / 通用 for the questions the list's filters select (or
+    a list of codes), in one UPDATE."""
+
+    model = Question
+    permission_required = "change"
+    template_name = "quizzes/admin/question_usage.html"
+    page_title = "批量设置试题用途"
+    header_icon = "tasks"
+    form_class = QuestionUsageForm
+    index_url_name = None
+
+    @cached_property
+    def filters(self) -> QuestionFilterSet:
+        return QuestionFilterSet(self.request.GET or None, queryset=Question.objects.all())
+
+    def selected(self) -> QuerySet[Question]:
+        if self.filters.is_bound and self.filters.is_valid():
+            return self.filters.qs
+        return Question.objects.all()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        by_usage = dict(self.selected().order_by().values_list("usage").annotate(n=Count("pk")))
+        context.update(
+            filters=self.filters,
+            selected_count=sum(by_usage.values()),
+            usage_counts=[
+                (label, by_usage.get(value, 0)) for value, label in QuestionUsage.choices
+            ],
+        )
+        return context
+
+    def form_valid(self, form):
+        questions = self.selected()
+        codes = form.cleaned_data["codes"]
+        if codes:
+            found = set(questions.filter(code__in=codes).values_list("code", flat=True))
+            missing = sorted(set(codes) - found)
+            if missing:
+                form.add_error(
+                    "codes", "以下编码不存在或不在筛选范围内：" + "、".join(missing[:20])
+                )
+                return self.form_invalid(form)
+            questions = questions.filter(code__in=codes)
+        usage = form.cleaned_data["usage"]
+        changed = questions.exclude(usage=usage).update(usage=usage)
+        messages.success(
+            self.request, f"已将 {changed} 道试题的用途设为“{QuestionUsage(usage).label}”。"
+        )
+        return redirect(self.request.get_full_path())
 
 
 class QuestionCategoryIndexView(generic.IndexView):

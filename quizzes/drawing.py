@@ -33,8 +33,14 @@ class DrawnQuestion:
     option_order: list[int]  # displayed option i is the question's option option_order[i]
 
 
+def usage_filter(blueprint: Blueprint) -> Q:
+    """The question uses (练习 / 考试专用 / 通用) a blueprint draws from; empty: any."""
+    usages = list(blueprint.question_usages or [])
+    return Q(usage__in=usages) if usages else Q()
+
+
 def section_pool_filter(section: BlueprintSection) -> Q:
-    condition = Q(status=Question.Status.ACTIVE)
+    condition = Q(status=Question.Status.ACTIVE) & usage_filter(section.blueprint)
     if section.types:
         condition &= Q(type__in=section.types)
     if section.difficulties:
@@ -88,6 +94,7 @@ class _Pool:
     category_ids: frozenset[int] | None  # None: any category
     types: frozenset[str] | None
     difficulties: frozenset[int] | None
+    usages: frozenset[str] | None
     picked: list[int]
     missing: int = 0
     hits: int = 0  # probes that landed in the pool (usable or not)
@@ -118,6 +125,8 @@ class _Pool:
             condition &= Q(type__in=sorted(self.types))
         if self.difficulties is not None:
             condition &= Q(difficulty__in=sorted(self.difficulties))
+        if self.usages is not None:
+            condition &= Q(usage__in=sorted(self.usages))
         return condition
 
 
@@ -179,25 +188,31 @@ def _facts(blueprint: Blueprint, user) -> tuple[dict[int, set[int]], Counter, tu
     return subtree, seen, bounds
 
 
-def _probe(keys: list[int]) -> dict[int, tuple]:
-    """Which of these keys are active questions, with their category, type and difficulty."""
+def _probe(keys: list[int], usages: frozenset[str] | None) -> dict[int, tuple]:
+    """Which of these keys are active questions of the blueprint's uses, with their category,
+    type and difficulty."""
     if connection.vendor == "postgresql":
         # One array literal rather than thousands of placeholders, and no model machinery:
         # this is the one query whose size grows with the sparsest section's pool.
+        usage_sql, params = "", ["{" + ",".join(map(str, keys)) + "}", Question.Status.ACTIVE]
+        if usages is not None:
+            usage_sql = " AND usage = ANY(%s::text[])"
+            params.append("{" + ",".join(sorted(usages)) + "}")
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""SELECT id, {_column(Question, "category")}, type, difficulty
                 FROM {_table(Question)}
-                WHERE id = ANY(%s::bigint[]) AND status = %s""",
-                ["{" + ",".join(map(str, keys)) + "}", Question.Status.ACTIVE],
+                WHERE id = ANY(%s::bigint[]) AND status = %s{usage_sql}""",
+                params,
             )
             return {
                 pk: (category_id, qtype, difficulty)
                 for pk, category_id, qtype, difficulty in cursor
             }
-    rows = Question.objects.filter(pk__in=keys, status=Question.Status.ACTIVE).values_list(
-        "pk", "category_id", "type", "difficulty"
-    )
+    rows = Question.objects.filter(pk__in=keys, status=Question.Status.ACTIVE)
+    if usages is not None:
+        rows = rows.filter(usage__in=sorted(usages))
+    rows = rows.values_list("pk", "category_id", "type", "difficulty")
     return {pk: (category_id, qtype, difficulty) for pk, category_id, qtype, difficulty in rows}
 
 
@@ -222,7 +237,7 @@ def _sample(pools: list[_Pool], rng: random.Random, seen: Counter, bounds: tuple
     for _ in range(ROUNDS):
         keys = [low + int(uniform() * span) for _ in range(probes)]
         open_pools = [pool for pool in pools if pool.missing > 0]
-        found = _probe(sorted(set(keys)))
+        found = _probe(sorted(set(keys)), pools[0].usages)
         for pool in open_pools:
             pool.probes += probes
         for key in keys:
@@ -294,12 +309,14 @@ def draw_paper(*, blueprint: Blueprint, seed: int, user=None) -> list[DrawnQuest
     if not sections:
         raise DrawError(f"组卷规则“{blueprint.name}”还没有大题，无法抽题。")
     subtree, seen, bounds = _facts(blueprint, user)
+    usages = frozenset(blueprint.question_usages) if blueprint.question_usages else None
     pools = [
         _Pool(
             section=section,
             category_ids=frozenset(subtree[section.pk]) if section.pk in subtree else None,
             types=frozenset(section.types) if section.types else None,
             difficulties=frozenset(section.difficulties) if section.difficulties else None,
+            usages=usages,
             picked=[],
             missing=section.question_count,
         )

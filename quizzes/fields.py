@@ -33,3 +33,11 @@ class DifficultyListField(ChoiceListField):
         from .models import Difficulty
 
         return Difficulty
+
+
+class QuestionUsageListField(ChoiceListField):
+    @property
+    def choices_class(self):
+        from .models import QuestionUsage
+
+        return QuestionUsage

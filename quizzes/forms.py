@@ -137,6 +137,7 @@ class QuestionForm(WagtailAdminModelForm):
             "code",
             "type",
             "status",
+            "usage",
             "category",
             "difficulty",
             "default_score",
@@ -297,7 +298,7 @@ class BlueprintForm(WagtailAdminModelForm):
 class ExamForm(WagtailAdminModelForm):
     class Meta:
         model = Exam
-        fields = ["title", "blueprint", "status", "opens_at", "closes_at"]
+        fields = ["title", "blueprint", "status", "opens_at", "closes_at", "review_policy"]
 
     def clean(self):
         cleaned = super().clean()

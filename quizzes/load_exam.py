@@ -35,7 +35,7 @@ LOAD_UNIT_NAME = "负载测试单位"
 LOAD_BLUEPRINT_NAME = "月度考试（负载测试）"
 USERNAME_PREFIX = "LT"
 # The backend a password login through our login page records in the session.
-LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+LOGIN_BACKEND = "portal.organisation.backends.LoginBackend"
 
 
 class LoadExamError(Exception):

@@ -24,6 +24,7 @@ from .models import (
     Question,
     QuestionCategory,
     QuestionType,
+    QuestionUsage,
 )
 
 QUESTIONS_DIR = Path(settings.FIXTURES_DIR) / "questions"
@@ -91,6 +92,8 @@ def load_fixture_questions(result: QuestionLoadResult, sources: dict[str, Source
                 default_score=Decimal(str(row.get("score", 1))),
                 source=sources[row["source"]],
                 quote=row["quote"],
+                status=row.get("status") or Question.Status.ACTIVE,
+                usage=row.get("use") or QuestionUsage.BOTH,
             )
             _link(question, row)
             result.questions += 1

@@ -42,7 +42,7 @@ from .models import (
 )
 
 DEFAULT_SEED = 20260701
-PASSWORD = "Demo@2026"
+PASSWORD = "Demo@2026gd"
 UNIT_PREFIX = "YC"  # 压测: unit codes YC-03 (station), YC-03-07 (team); user names YC00001
 QUESTION_PREFIX = "load-"
 CATEGORY_ROOT = "压测题库"
@@ -548,6 +548,7 @@ def build_records(
                             field="全部项目",
                             new_value=f"综合得分 {record.composite}",
                             reason=LOAD_REASON,
+                            changed_by_job="压测数据生成",
                         )
                         for record in created
                     ]

@@ -18,6 +18,16 @@ def can_mark(user) -> bool:
     )
 
 
+def can_mark_attempt(*, user, attempt) -> bool:
+    """May this user see and mark this paper (a supervisor in scope, HR, an administrator)?
+    Never their own."""
+    if not can_mark(user) or attempt.user_id == user.pk:
+        return False
+    if can_see_everyone(user):
+        return True
+    return visible_profiles(user).filter(user_id=attempt.user_id).exists()
+
+
 def _markable_items(*, user) -> QuerySet[AttemptQuestion]:
     """Short answers of submitted papers by people this user may see, never the user's own."""
     if not can_mark(user):

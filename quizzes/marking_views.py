@@ -4,11 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
-from . import marking, services
+from . import disclosure, marking, services
 from .forms import MarkingForm
 
 QUEUE_PAGE_SIZE = 30
@@ -18,6 +19,8 @@ NO_MARKING_ACCESS = "只有班组长、值长和人资人员可以阅卷。"
 def _require_marker(user) -> None:
     if not marking.can_mark(user):
         raise PermissionDenied(NO_MARKING_ACCESS)
+    if disclosure.open_attempt_exists(user=user, now=timezone.now()):
+        raise PermissionDenied("您正在参加考试，考试期间不能阅卷。请交卷后再来。")
 
 
 def _person(item) -> str:
@@ -52,6 +55,11 @@ def marking_queue(request):
 def mark_item(request, item_id: int):
     _require_marker(request.user)
     item = marking.markable_item_or_404(user=request.user, item_id=item_id)
+    gate = disclosure.attempt_disclosure(
+        attempt=item.attempt, viewer=request.user, now=timezone.now()
+    )
+    if not gate.answers:
+        raise Http404("没有这道待阅的题目")
     if not item.needs_review:
         messages.info(request, f"{_person(item)}的这道简答题已经阅过，不需要再阅。")
         return redirect("quizzes:marking_queue")

@@ -21,7 +21,7 @@ from wagtail.search import index
 from cases.models import CasePage, QAItem, RuleItem, SourceDocument
 from portal.search.cjk import index_tokens
 
-from .fields import DifficultyListField, QuestionTypeListField
+from .fields import DifficultyListField, QuestionTypeListField, QuestionUsageListField
 
 
 class QuestionType(models.TextChoices):
@@ -34,6 +34,18 @@ class QuestionType(models.TextChoices):
 
 OBJECTIVE_TYPES = [QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE]
 CHOICE_TYPES = [QuestionType.SINGLE, QuestionType.MULTIPLE]
+
+
+class QuestionUsage(models.TextChoices):
+    """What a question is for: practice serves 练习 and 通用; monthly exams draw 考试专用 and 通用."""
+
+    PRACTICE = "practice", "练习"
+    EXAM = "exam", "考试专用"
+    BOTH = "both", "通用"
+
+
+PRACTICE_USAGES = [QuestionUsage.PRACTICE, QuestionUsage.BOTH]
+EXAM_USAGES = [QuestionUsage.EXAM, QuestionUsage.BOTH]
 
 
 class Difficulty(models.IntegerChoices):
@@ -158,6 +170,13 @@ class Question(index.Indexed, models.Model):
     )
     default_score = models.DecimalField("默认分值", max_digits=5, decimal_places=2, default=1)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    usage = models.CharField(
+        "用途",
+        max_length=10,
+        choices=QuestionUsage.choices,
+        default=QuestionUsage.BOTH,
+        help_text="练习题只在练习中出现；考试专用题只进考试、从不在练习中出现；通用题两处都可用。",
+    )
     rules = models.ManyToManyField(
         RuleItem, verbose_name="相关规范条目", blank=True, related_name="questions"
     )
@@ -226,14 +245,21 @@ class ReviewVisibility(models.TextChoices):
 
 
 class AnswersShown(models.TextChoices):
+    """When an exam's per-question results (对错, 正确答案, 解析) may be shown: the review policy."""
+
+    AFTER_SUBMIT = "submit", "交卷后"
+    AFTER_CLOSE = "close", "考试结束后"
+    AFTER_MARKING = "marked", "阅卷完成后"
     NEVER = "never", "不显示"
-    AFTER_SUBMIT = "submit", "交卷后显示"
-    AFTER_CLOSE = "close", "考试结束后显示"
 
 
 class MultipleScoring(models.TextChoices):
     ALL_OR_NOTHING = "all", "全对才得分"
     PARTIAL = "partial", "少选按比例得分，错选不得分"
+
+
+def default_exam_usages() -> list[str]:
+    return [str(usage) for usage in EXAM_USAGES]
 
 
 class Blueprint(ClusterableModel):
@@ -251,10 +277,11 @@ class Blueprint(ClusterableModel):
     shuffle_questions = models.BooleanField("题目乱序", default=True)
     shuffle_options = models.BooleanField("选项乱序", default=True)
     answers_shown = models.CharField(
-        "正确答案显示",
+        "默认公布答案时机",
         max_length=10,
         choices=AnswersShown.choices,
         default=AnswersShown.AFTER_SUBMIT,
+        help_text="安排考试时的默认值；每场考试的公布时机在安排考试时确定。",
     )
     review_visibility = models.CharField(
         "交卷后可查看",
@@ -270,6 +297,12 @@ class Blueprint(ClusterableModel):
         max_length=10,
         choices=MultipleScoring.choices,
         default=MultipleScoring.ALL_OR_NOTHING,
+    )
+    question_usages = QuestionUsageListField(
+        "抽取哪些用途的试题",
+        default=default_exam_usages,
+        blank=True,
+        help_text="月度考试默认只抽“考试专用”和“通用”题；不选表示不限。",
     )
     pass_text = models.TextField("及格提示", blank=True, default="恭喜，考试合格！")
     fail_text = models.TextField(
@@ -324,6 +357,12 @@ class BlueprintSection(ClusterableModel):
         return self.title
 
 
+MONTHLY_POLICY_MESSAGE = (
+    "计入月度考核的考试不能“交卷后”就公布答案：其他考生可能还在作答。"
+    "请选择“考试结束后”“阅卷完成后”或“不显示”。"
+)
+
+
 class Exam(models.Model):
     """An exam staff can sit: a blueprint opened for a time window."""
 
@@ -374,6 +413,16 @@ class Exam(models.Model):
     attempts_allowed = models.PositiveIntegerField(
         "允许作答次数", null=True, blank=True, help_text="为空则按组卷规则；0 表示不限"
     )
+    review_policy = models.CharField(
+        "公布答案时机",
+        max_length=10,
+        choices=AnswersShown.choices,
+        blank=True,
+        help_text=(
+            "何时向考生显示每题对错、正确答案和解析。“考试结束后”指所有考生（含补考和延时）"
+            "都结束作答之后。留空则按组卷规则的默认值。"
+        ),
+    )
 
     class Meta:
         verbose_name = "考试"
@@ -382,6 +431,14 @@ class Exam(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.review_policy:
+            default = self.blueprint.answers_shown
+            if self.month and default == AnswersShown.AFTER_SUBMIT:
+                default = AnswersShown.AFTER_CLOSE  # a monthly exam never reveals keys early
+            self.review_policy = default
+        super().save(*args, **kwargs)
 
     @property
     def effective_time_limit(self) -> int:
@@ -396,6 +453,8 @@ class Exam(models.Model):
     def clean(self) -> None:
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": "截止时间必须晚于开始时间。"})
+        if self.month and self.review_policy == AnswersShown.AFTER_SUBMIT:
+            raise ValidationError({"review_policy": MONTHLY_POLICY_MESSAGE})
 
 
 class Attempt(models.Model):
@@ -432,6 +491,9 @@ class Attempt(models.Model):
     question_count = models.PositiveIntegerField("题目数", default=0)
     extra_minutes = models.PositiveIntegerField("延长时间（分钟）", default=0)
     void_reason = models.CharField("作废原因", max_length=300, blank=True)
+    # When the attempt's graded answers went into the answer records and the wrong-answer book:
+    # only once the review policy lets the person see them (quizzes/disclosure.py).
+    results_released_at = models.DateTimeField("成绩明细入错题本时间", null=True, blank=True)
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -521,11 +583,16 @@ class AnswerRecord(models.Model):
     origin = models.CharField(max_length=10, choices=Origin.choices)
     is_correct = models.BooleanField()
     answered_at = models.DateTimeField(auto_now_add=True)
+    # Practice: the single-use ticket the question page was issued with (quizzes/practice.py).
+    ticket = models.CharField(max_length=32, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = "答题记录"
         verbose_name_plural = "答题记录"
-        indexes = [models.Index(fields=["user", "question"])]
+        indexes = [
+            models.Index(fields=["user", "question"]),
+            models.Index(fields=["user", "origin", "answered_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.question_id} · {'对' if self.is_correct else '错'}"

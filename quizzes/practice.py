@@ -7,18 +7,21 @@ subcategories), ``ruleset:shi-ge-bu-zhun`` (questions linked to any item of the 
 ``wrongbook`` (the person's questions still in the wrong book).
 
 Service (what writes): `answer_question`. Selectors (what reads): `resolve_scope`,
-`questions_in_scope`, `next_question`, `practice_question`, `practice_choices`,
+`questions_in_scope`, `next_question`, `redeem_ticket`, `practice_choices`,
 `progress_by_category`, `wrongbook_page`. Each answers in a fixed number of queries however large
 the bank or the person's history.
 """
 
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import signing
 from django.core.paginator import Page, Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import (
     Case,
     Count,
@@ -36,11 +39,12 @@ from django.db.models.functions import Coalesce
 
 from cases.models import CasePage, QAItem, RuleItem, RuleSet
 
-from . import wrongbook
+from . import disclosure, wrongbook
 from .display import describe_answer, describe_response, option_letter
 from .drawing import blank_count
 from .grading import grade, normalise_response, normalise_text
 from .models import (
+    PRACTICE_USAGES,
     AnswerRecord,
     MultipleScoring,
     Question,
@@ -129,11 +133,14 @@ def _scope_condition(scope: Scope, user) -> Q:
     return Q()
 
 
+def practice_pool() -> QuerySet[Question]:
+    """Every question practice may serve: active, and for practice (练习 or 通用) — never 考试专用."""
+    return Question.objects.filter(status=Question.Status.ACTIVE, usage__in=PRACTICE_USAGES)
+
+
 def questions_in_scope(*, user, scope: Scope) -> QuerySet[Question]:
-    """The active questions a scope covers (the wrong book is the person's own)."""
-    return Question.objects.filter(status=Question.Status.ACTIVE).filter(
-        _scope_condition(scope, user)
-    )
+    """The practice questions a scope covers (the wrong book is the person's own)."""
+    return practice_pool().filter(_scope_condition(scope, user))
 
 
 def _as_scope(scope: Scope | str) -> Scope:
@@ -181,17 +188,69 @@ def as_pk(value) -> int | None:
     return pk if 0 < pk < 2**63 else None
 
 
-def practice_question(*, question_id) -> Question:
-    """An active question by id, for answering; PracticeError when there is none."""
-    pk = as_pk(question_id)
-    if pk is None:
-        raise PracticeError("题目编号无效，请从练习首页重新开始。")
-    question = Question.objects.select_related("category").filter(pk=pk).first()
-    if question is None:
+# Tickets: practice answers only the question the server showed that person, once.
+TICKET_SALT = "quizzes.practice.ticket"
+TICKET_MAX_AGE = timedelta(hours=4)
+
+
+def issue_ticket(*, user, question: Question) -> str:
+    """A signed, single-use ticket for answering `question` (put in the question page's form)."""
+    payload = {"u": user.pk, "q": question.pk, "n": secrets.token_hex(8)}
+    return signing.dumps(payload, salt=TICKET_SALT, compress=False)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    question: Question
+    nonce: str
+
+
+def redeem_ticket(*, user, raw: str | None) -> Ticket:
+    """The question a ticket was issued for (to this user, recently); PracticeError otherwise.
+    Single use is enforced when the answer is recorded (AnswerRecord.ticket is unique)."""
+    try:
+        payload = signing.loads(raw or "", salt=TICKET_SALT, max_age=TICKET_MAX_AGE.total_seconds())
+    except signing.SignatureExpired:
+        raise PracticeError("这道题打开太久已失效，请重新打开题目后再作答。") from None
+    except signing.BadSignature:
+        raise PracticeError(
+            "题目凭证无效：只能回答系统为您出示的题目，请从练习页重新开始。"
+        ) from None
+    if not isinstance(payload, dict) or payload.get("u") != user.pk:
+        raise PracticeError("题目凭证无效：只能回答系统为您出示的题目，请从练习页重新开始。")
+    pk, nonce = as_pk(payload.get("q")), payload.get("n")
+    question = Question.objects.select_related("category").filter(pk=pk).first() if pk else None
+    if question is None or not isinstance(nonce, str):
         raise PracticeError("该题不存在，请从练习首页重新开始。")
-    if question.status != Question.Status.ACTIVE:
-        raise PracticeError("该题已停用，不能再练习，请换一道题。")
-    return question
+    problem = disclosure.practice_question_problem(question=question)
+    if problem:
+        raise PracticeError(problem)
+    return Ticket(question, nonce)
+
+
+def rate_limit_problem(*, user, now: datetime) -> str:
+    """Practice answers are limited per person (settings.PRACTICE_ANSWER_LIMITS: per window),
+    counted in the database so every app server sees the same count."""
+    for window_seconds, limit in getattr(settings, "PRACTICE_ANSWER_LIMITS", []):
+        since = now - timedelta(seconds=window_seconds)
+        recent = AnswerRecord.objects.filter(
+            user=user, origin=AnswerRecord.Origin.PRACTICE, answered_at__gte=since
+        ).count()
+        if recent >= limit:
+            minutes = max(1, window_seconds // 60)
+            return (
+                f"答题太快了：{minutes} 分钟内最多提交 {limit} 题。请认真读题，稍后再提交；"
+                "本次答案没有记录。"
+            )
+    return ""
+
+
+class PracticeRefused(PracticeError):
+    """Refused before grading: the response must not show anything of the question's key."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
 
 
 # Feedback ---------------------------------------------------------------------------------------
@@ -238,7 +297,6 @@ class PracticeFeedback:
     blanks: list[BlankRow] = field(default_factory=list)
     key_points: list[KeyPointRow] = field(default_factory=list)
     wrongbook_note: str = ""
-    recorded: bool = True
 
 
 def letter(index: int) -> str:
@@ -308,21 +366,23 @@ def answer_question(
     question: Question,
     raw_response,
     now: datetime,
-    shown_at: datetime | None = None,
+    ticket_nonce: str,
 ) -> PracticeFeedback:
     """Grade one practice answer at once, record it and update the wrong-answer book.
 
-    Practice is all-or-nothing: a multiple choice is right only with every right option and no
-    other; a short answer is right when every key point is found in it. A malformed or empty
-    response raises PracticeError and records nothing.
-
-    `shown_at` is when the question page was shown: if the person has already answered this
-    question since then (a double click, a page sent again by the browser's refresh), the
-    feedback is shown again but nothing is recorded, so a resubmitted right answer can never
-    count as the second right answer in a row.
+    The question comes from a ticket (redeem_ticket): only the question the server showed the
+    person, once (`ticket_nonce` is stored with the answer and is unique), within the rate limit
+    and never while they sit an exam. Practice is all-or-nothing: a multiple choice is right
+    only with every right option and no other; a short answer is right when every key point is
+    found in it. A malformed or empty response raises PracticeError and records nothing; a
+    refusal of the ticket raises PracticeRefused and shows nothing of the key.
     """
-    if question.status != Question.Status.ACTIVE:
-        raise PracticeError("该题已停用，不能再练习，请换一道题。")
+    problem = disclosure.practice_problem(user=user, now=now)
+    if problem:
+        raise PracticeRefused(problem, 403)
+    problem = disclosure.practice_question_problem(question=question)
+    if problem:
+        raise PracticeRefused(problem, 403)
     try:
         response = normalise_response(
             question.type, raw_response, len(question.options or []), blank_count(question.stem)
@@ -344,27 +404,31 @@ def answer_question(
     else:
         correct = bool(result.is_correct)
 
-    with transaction.atomic():
-        # One practice answer of a person at a time (a row lock on PostgreSQL), so that two
-        # submits at once can neither both count nor lose an update of the wrong book.
-        list(
-            get_user_model()
-            .objects.select_for_update()
-            .filter(pk=user.pk)
-            .values_list("pk", flat=True)
-        )
-        records = AnswerRecord.objects.filter(
-            user=user, question=question, origin=AnswerRecord.Origin.PRACTICE
-        )
-        recorded = shown_at is None or not records.filter(answered_at__gte=shown_at).exists()
-        if recorded:
+    try:
+        with transaction.atomic():
+            # One practice answer of a person at a time (a row lock on PostgreSQL), so that two
+            # submits at once can neither both count nor lose an update of the wrong book.
+            list(
+                get_user_model()
+                .objects.select_for_update()
+                .filter(pk=user.pk)
+                .values_list("pk", flat=True)
+            )
+            problem = rate_limit_problem(user=user, now=now)
+            if problem:
+                raise PracticeRefused(problem, 429)
             AnswerRecord.objects.create(
                 user=user,
                 question=question,
                 origin=AnswerRecord.Origin.PRACTICE,
                 is_correct=correct,
+                ticket=ticket_nonce,
             )
             wrongbook.record_results(user_id=user.pk, results={question.pk: correct}, now=now)
+    except IntegrityError:
+        raise PracticeRefused(
+            "这道题您已经提交过了（同一题目页只能提交一次）。请点“下一题”继续练习。", 409
+        ) from None
     entry = WrongAnswer.objects.filter(user=user, question=question).first()
 
     prefetch_related_objects([question], *link_prefetches())
@@ -375,10 +439,7 @@ def answer_question(
         answer_text=answer_text(question),
         explanation=question.explanation,
         links=question_links(question),
-        wrongbook_note=_wrongbook_note(entry, correct, now)
-        if recorded
-        else "这道题您已经提交过，本次提交没有再记录。",
-        recorded=recorded,
+        wrongbook_note=_wrongbook_note(entry, correct, now),
     )
     if question.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
         chosen = {response} if question.type == QuestionType.SINGLE else set(response)
@@ -440,10 +501,7 @@ def _categories_and_counts() -> tuple[list[QuestionCategory], dict[int, int]]:
     categories = list(QuestionCategory.objects.order_by("path"))
     counts = {
         row["category_id"]: row["n"]
-        for row in Question.objects.filter(status=Question.Status.ACTIVE)
-        .order_by()
-        .values("category_id")
-        .annotate(n=Count("pk"))
+        for row in practice_pool().order_by().values("category_id").annotate(n=Count("pk"))
     }
     return categories, counts
 
@@ -522,7 +580,10 @@ def practice_choices(*, user) -> PracticeChoices:
         for category in categories
         if subtree[category.path]
     ]
-    active = Q(items__questions__status=Question.Status.ACTIVE)
+    active = Q(
+        items__questions__status=Question.Status.ACTIVE,
+        items__questions__usage__in=PRACTICE_USAGES,
+    )
     rule_sets = list(
         RuleSet.objects.annotate(
             question_count=Count("items__questions", filter=active, distinct=True)
@@ -534,7 +595,12 @@ def practice_choices(*, user) -> PracticeChoices:
         CasePage.objects.live()
         .annotate(
             question_count=Count(
-                "questions", filter=Q(questions__status=Question.Status.ACTIVE), distinct=True
+                "questions",
+                filter=Q(
+                    questions__status=Question.Status.ACTIVE,
+                    questions__usage__in=PRACTICE_USAGES,
+                ),
+                distinct=True,
             )
         )
         .filter(question_count__gt=0)

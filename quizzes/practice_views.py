@@ -3,7 +3,7 @@ the wrong-answer book (错题本). The rules live in quizzes/practice.py; these 
 request and render.
 """
 
-from datetime import datetime
+from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -11,26 +11,26 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from . import practice
+from . import disclosure, practice
 from .models import Question, QuestionType
-from .practice import PracticeError
+from .practice import PracticeError, PracticeRefused
 
 
 def _problem(request, message: str, status: int = 400):
     return render(request, "quizzes/practice/problem.html", {"message": message}, status=status)
 
 
-def _shown_at(value: str | None) -> datetime | None:
-    """When the question page was shown (a hidden field), to tell a resubmitted page."""
-    if not value:
-        return None
-    try:
-        shown_at = datetime.fromisoformat(value)
-    except ValueError:
-        shown_at = None
-    if shown_at is None or timezone.is_naive(shown_at):
-        raise PracticeError("页面参数无效，请重新打开题目后再作答。")
-    return shown_at
+def closed_during_exam(view):
+    """Practice and the wrong-answer book close while the person sits an exam (the gate says)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        problem = disclosure.practice_problem(user=request.user, now=timezone.now())
+        if problem:
+            return _problem(request, problem, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _index(value: str) -> int:
@@ -72,6 +72,7 @@ def _given(data) -> dict:
 
 
 @login_required
+@closed_during_exam
 @require_GET
 def practice_home(request):
     choices = practice.practice_choices(user=request.user)
@@ -79,6 +80,7 @@ def practice_home(request):
 
 
 @login_required
+@closed_during_exam
 @require_GET
 def practice_question(request):
     try:
@@ -88,36 +90,35 @@ def practice_question(request):
     question = practice.next_question(
         user=request.user, scope=scope, after=practice.as_pk(request.GET.get("after"))
     )
+    ticket = practice.issue_ticket(user=request.user, question=question) if question else ""
     return render(
         request,
         "quizzes/practice/question.html",
-        {
-            "scope": scope,
-            "question": question,
-            "given": {},
-            "shown_at": timezone.now().isoformat(),
-        },
+        {"scope": scope, "question": question, "given": {}, "ticket": ticket},
     )
 
 
 @login_required
+@closed_during_exam
 def practice_answer(request):
     if request.method != "POST":
         return redirect("quizzes:practice_home")
     try:
         scope = practice.resolve_scope(raw=request.POST.get("scope", ""))
-        question = practice.practice_question(question_id=request.POST.get("question"))
-        shown_at = _shown_at(request.POST.get("shown"))
+        ticket = practice.redeem_ticket(user=request.user, raw=request.POST.get("ticket"))
     except PracticeError as error:
-        return _problem(request, str(error))
+        return _problem(request, str(error), status=403)
+    question = ticket.question
     try:
         feedback = practice.answer_question(
             user=request.user,
             question=question,
             raw_response=raw_response(question, request.POST),
             now=timezone.now(),
-            shown_at=shown_at,
+            ticket_nonce=ticket.nonce,
         )
+    except PracticeRefused as refusal:
+        return _problem(request, str(refusal), status=refusal.status)
     except PracticeError as error:
         return render(
             request,
@@ -127,7 +128,7 @@ def practice_answer(request):
                 "question": question,
                 "given": _given(request.POST),
                 "error": str(error),
-                "shown_at": request.POST.get("shown", ""),
+                "ticket": request.POST.get("ticket", ""),
             },
             status=400,
         )
@@ -139,6 +140,7 @@ def practice_answer(request):
 
 
 @login_required
+@closed_during_exam
 @require_GET
 def wrongbook(request):
     book = practice.wrongbook_page(user=request.user, page_number=request.GET.get("page", 1))

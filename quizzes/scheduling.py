@@ -12,7 +12,7 @@ from portal.organisation.selectors import visible_profiles, visible_units
 
 from . import services
 from .drawing import DrawError, draw_paper
-from .models import Attempt, Blueprint, Exam
+from .models import MONTHLY_POLICY_MESSAGE, AnswersShown, Attempt, Blueprint, Exam
 
 
 @dataclass
@@ -28,10 +28,12 @@ class ExamPlan:
     attempts_allowed: int | None = 1
     makeup_of: Exam | None = None
     notice: str = ""
+    review_policy: str = (
+        ""  # empty: 考试结束后 for a monthly exam, the blueprint's default otherwise
+    )
 
 
-def schedule_exam(*, by, plan: ExamPlan, publish: bool) -> Exam:
-    """Create (and optionally publish) an exam for units and people within `by`'s scope."""
+def _plan_problems(*, by, plan: ExamPlan) -> list[str]:
     problems = []
     if plan.closes_at <= plan.opens_at:
         problems.append("截止时间必须晚于开始时间。")
@@ -45,6 +47,8 @@ def schedule_exam(*, by, plan: ExamPlan, publish: bool) -> Exam:
         problems.append(
             "只能为所辖单位和人员安排考试，以下不在您的管辖范围内：" + "、".join(outside)
         )
+    if any(person.user_id == by.pk for person in plan.people):
+        problems.append("安排考试的人不能参加自己安排的考试，请从参考人员中去掉自己。")
     if plan.blueprint.status != Blueprint.Status.READY:
         problems.append("所选组卷规则还是草稿，不能用于考试。")
     else:
@@ -54,6 +58,52 @@ def schedule_exam(*, by, plan: ExamPlan, publish: bool) -> Exam:
             problems.append(str(error))
     if plan.month and plan.month.day != 1:
         problems.append("考核月份应为某月 1 日。")
+    if plan.month and plan.review_policy == AnswersShown.AFTER_SUBMIT:
+        problems.append(MONTHLY_POLICY_MESSAGE)
+    if plan.review_policy and plan.review_policy not in AnswersShown.values:
+        problems.append("公布答案时机无效。")
+    if plan.month and not problems:
+        problems += _closed_month_problems(plan)
+    return problems
+
+
+def _closed_month_problems(plan: ExamPlan) -> list[str]:
+    """A monthly exam's month must be open (填报中) for every unit its audience touches."""
+    from .assessment.models import AssessmentMonth
+
+    paths = [unit.path for unit in plan.units] + [person.unit.path for person in plan.people]
+    closed = (
+        AssessmentMonth.objects.filter(month=plan.month)
+        .exclude(status=AssessmentMonth.Status.OPEN)
+        .select_related("unit")
+    )
+    # A closed month of a unit above the audience, or of any unit inside it, would be changed.
+    names = sorted(
+        {
+            f"{state.unit.name}（{state.get_status_display()}）"
+            for state in closed
+            if any(
+                path.startswith(state.unit.path) or state.unit.path.startswith(path)
+                for path in paths
+            )
+        }
+    )
+    if not names:
+        return []
+    return [
+        f"{plan.month:%Y年%m月}的考核在以下单位已提交或锁定，不能再安排计入该月的考试："
+        + "、".join(names)
+        + "。请选择其他月份，或先由班组长撤回提交、人资重新开放该月。"
+    ]
+
+
+def schedule_exam(*, by, plan: ExamPlan, publish: bool) -> Exam:
+    """Create (and optionally publish) an exam for units and people within `by`'s scope.
+
+    The person who schedules an exam is never in its audience (services.start_attempt and the
+    audience below leave them out), and a monthly exam goes only into a month still open for
+    every unit it touches."""
+    problems = _plan_problems(by=by, plan=plan)
     if problems:
         raise services.ExamError(" ".join(problems))
     with transaction.atomic():
@@ -68,6 +118,7 @@ def schedule_exam(*, by, plan: ExamPlan, publish: bool) -> Exam:
             attempts_allowed=plan.attempts_allowed,
             makeup_of=plan.makeup_of,
             notice=plan.notice,
+            review_policy=plan.review_policy,
             created_by=by,
         )
         exam.audience_units.set(plan.units)
@@ -84,13 +135,16 @@ def audience_profiles(exam: Exam):
     if user_ids:
         condition |= Q(user_id__in=user_ids)
     profiles = StaffProfile.objects.filter(user__is_active=True).select_related("unit", "user")
+    if exam.created_by_id is not None:
+        profiles = profiles.exclude(user_id=exam.created_by_id)  # never the scheduler
     return profiles.filter(condition) if condition else profiles
 
 
 def exams_for(user):
-    """Exams on a person's list: published or closed, with no audience or with them in it."""
+    """Exams on a person's list: published or closed, with no audience or with them in it, and
+    never one they scheduled themselves."""
     profile = StaffProfile.objects.select_related("unit").filter(user=user).first()
-    exams = Exam.objects.exclude(status=Exam.Status.DRAFT)
+    exams = Exam.objects.exclude(status=Exam.Status.DRAFT).exclude(created_by=user)
     open_to_all = Q(audience_units=None, audience_users=None)
     mine = Q(audience_users=user)
     if profile is not None:
@@ -141,6 +195,8 @@ def void_attempt(*, by, attempt_id: int, reason: str, now: datetime) -> Attempt:
             profile=profile,
             month=month_of(attempt.exam.month),
             reason=f"作答作废（{attempt.exam.title}）：{attempt.void_reason}",
+            by=by,
+            job="作废作答",
         )
     return attempt
 
@@ -150,6 +206,7 @@ class CloseSummary:
     submitted: int = 0
     closed_exams: int = 0
     missed: int = 0
+    released: int = 0  # papers whose answers entered the wrong-answer book (review policy open)
 
 
 def close_due_exams(*, now: datetime) -> CloseSummary:
@@ -179,9 +236,14 @@ def close_due_exams(*, now: datetime) -> CloseSummary:
             for profile in audience_profiles(exam):
                 if profile.user_id not in sat:
                     refresh_exam_score(
-                        profile=profile, month=exam.month, reason=f"缺考：{exam.title}"
+                        profile=profile,
+                        month=exam.month,
+                        reason=f"缺考：{exam.title}",
+                        by=None,
+                        job="考试结束登记缺考",
                     )
                     summary.missed += 1
+    summary.released = services.release_due_results(now=now)
     return summary
 
 

@@ -8,8 +8,9 @@ from django.http import Http404
 
 from cases.models import RuleItem
 
+from .disclosure import Disclosure, attempt_disclosure
 from .models import Attempt, AttemptQuestion, Exam
-from .services import answers_visible, correctness_visible, exam_window_problem
+from .services import exam_window_problem
 
 
 @dataclass
@@ -90,11 +91,6 @@ def review_questions(attempt: Attempt) -> list[AttemptQuestion]:
     )
 
 
-@dataclass
-class ReviewRules:
-    show_correctness: bool
-    show_answers: bool
-
-
-def review_rules(attempt: Attempt, now: datetime) -> ReviewRules:
-    return ReviewRules(correctness_visible(attempt), answers_visible(attempt, now))
+def review_rules(*, attempt: Attempt, viewer, now: datetime) -> Disclosure:
+    """What the review of this attempt may show this viewer now: the gate decides."""
+    return attempt_disclosure(attempt=attempt, viewer=viewer, now=now)

@@ -12,13 +12,11 @@ from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 
-from . import wrongbook
+from . import disclosure, wrongbook
 from .drawing import blank_count, draw_paper, snapshot
 from .grading import grade, marking_score, normalise_response
-from .models import AnswerRecord, AnswersShown, Attempt, AttemptQuestion, Exam, QuestionType
-
-# A save that set off before the deadline may arrive a little after it.
-SAVE_GRACE = timedelta(seconds=30)
+from .models import AnswerRecord, Attempt, AttemptQuestion, Exam, QuestionType
+from .timing import SAVE_GRACE
 
 
 class ExamError(Exception):
@@ -260,34 +258,104 @@ def submit_attempt(*, attempt_id: int, now: datetime, auto: bool = False) -> Att
         attempt.submitted_at = now
         attempt.auto_submitted = auto
         _finish_grading(attempt, items)
-        attempt.save(update_fields=["status", "score", "passed", "submitted_at", "auto_submitted"])
-        judged = [
-            (item.question_id, item.is_correct)
-            for item in items
-            if item.question_id and item.is_correct is not None
-        ]
-        AnswerRecord.objects.bulk_create(
-            [
-                AnswerRecord(
-                    user_id=attempt.user_id,
-                    question_id=question_id,
-                    origin=AnswerRecord.Origin.EXAM,
-                    is_correct=correct,
-                )
-                for question_id, correct in judged
+        # The answers enter the answer records and the wrong-answer book (which shows keys) only
+        # once the exam's review policy allows it; otherwise close_exams releases them later.
+        if disclosure.results_releasable(attempt=attempt, now=now):
+            _apply_results(attempt, _judged(items), now)
+            attempt.results_released_at = now
+        attempt.save(
+            update_fields=[
+                "status",
+                "score",
+                "passed",
+                "submitted_at",
+                "auto_submitted",
+                "results_released_at",
             ]
         )
-        wrongbook.record_results(user_id=attempt.user_id, results=dict(judged), now=now)
-    count_in_assessment(attempt)
+    if auto:
+        count_in_assessment(attempt, by=None, job="超时自动交卷")
+    else:
+        count_in_assessment(attempt, by=attempt.user, job="考生交卷")
     return attempt
 
 
-def count_in_assessment(attempt: Attempt) -> None:
+def _judged(items) -> dict[int, bool]:
+    return {
+        item.question_id: item.is_correct
+        for item in items
+        if item.question_id and item.is_correct is not None
+    }
+
+
+def _apply_results(attempt: Attempt, judged: dict[int, bool], now: datetime) -> None:
+    AnswerRecord.objects.bulk_create(
+        [
+            AnswerRecord(
+                user_id=attempt.user_id,
+                question_id=question_id,
+                origin=AnswerRecord.Origin.EXAM,
+                is_correct=correct,
+            )
+            for question_id, correct in judged.items()
+        ]
+    )
+    wrongbook.record_results(user_id=attempt.user_id, results=judged, now=now)
+
+
+def release_results(*, attempt_id: int, now: datetime) -> bool:
+    """Put a submitted attempt's graded answers into the answer records and the wrong-answer
+    book, once, if the review policy allows it now. True when released by this call."""
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("exam")
+            .get(pk=attempt_id)
+        )
+        if attempt.results_released_at is not None or attempt.status not in (
+            Attempt.Status.GRADED,
+            Attempt.Status.PENDING_REVIEW,
+        ):
+            return False
+        if not disclosure.results_releasable(attempt=attempt, now=now):
+            return False
+        items = AttemptQuestion.objects.filter(attempt_id=attempt_id).only(
+            "question_id", "is_correct"
+        )
+        _apply_results(attempt, _judged(items), now)
+        attempt.results_released_at = now
+        attempt.save(update_fields=["results_released_at"])
+        return True
+
+
+def release_due_results(*, now: datetime) -> int:
+    """Release every held attempt whose exam's review policy has opened (run by close_exams).
+    Returns how many attempts were released."""
+    held = (
+        Attempt.objects.filter(
+            results_released_at__isnull=True,
+            status__in=[Attempt.Status.GRADED, Attempt.Status.PENDING_REVIEW],
+        )
+        .exclude(exam__review_policy="never")
+        .select_related("exam")
+    )
+    released = 0
+    checked: dict[int, bool] = {}
+    for attempt in held.order_by("exam_id", "pk"):
+        # The gate depends on the exam (and the family), so one check per exam is enough.
+        if attempt.exam_id not in checked:
+            checked[attempt.exam_id] = disclosure.exam_policy_open(exam=attempt.exam, now=now)
+        if checked[attempt.exam_id]:
+            released += release_results(attempt_id=attempt.pk, now=now)
+    return released
+
+
+def count_in_assessment(attempt: Attempt, *, by, job: str) -> None:
     """A monthly exam's result flows into the person's assessment record for that month."""
     if Attempt.exam.is_cached(attempt):
         exam = attempt.exam
     else:
-        exam = Exam.objects.only("month", "title").get(pk=attempt.exam_id)
+        exam = Exam.objects.only("month", "title", "created_by_id").get(pk=attempt.exam_id)
     if exam.month is None:
         return
     from portal.organisation.models import StaffProfile
@@ -296,7 +364,13 @@ def count_in_assessment(attempt: Attempt) -> None:
 
     profile = StaffProfile.objects.select_related("unit").filter(user_id=attempt.user_id).first()
     if profile is not None:
-        refresh_exam_score(profile=profile, month=exam.month, reason=f"考试自动计分：{exam.title}")
+        refresh_exam_score(
+            profile=profile,
+            month=exam.month,
+            reason=f"考试计分：{exam.title}",
+            by=by,
+            job=job,
+        )
 
 
 def mark_short_answer(
@@ -340,30 +414,10 @@ def mark_short_answer(
         )
         _finish_grading(attempt, items)
         attempt.save(update_fields=["status", "score", "passed"])
-    count_in_assessment(attempt)
+        if attempt.results_released_at is not None and item.question_id:
+            # Already in the wrong-answer book: the marked answer follows the others.
+            _apply_results(attempt, {item.question_id: item.is_correct}, now)
+    count_in_assessment(attempt, by=reviewer, job="阅卷")
+    # Marking may be what the review policy waited for (阅卷完成后).
+    release_due_results(now=now)
     return attempt
-
-
-def answers_visible(attempt: Attempt, now: datetime) -> bool:
-    """May the review show right answers and explanations yet?"""
-    if (
-        attempt.status == Attempt.Status.IN_PROGRESS
-        or attempt.rules.get("review_visibility") != "full"
-    ):
-        return False
-    shown = attempt.rules.get("answers_shown", AnswersShown.AFTER_SUBMIT)
-    if shown == AnswersShown.NEVER:
-        return False
-    if shown == AnswersShown.AFTER_CLOSE:
-        closes_at = attempt.exam.closes_at
-        return closes_at is not None and now >= closes_at
-    return True
-
-
-def correctness_visible(attempt: Attempt) -> bool:
-    return attempt.status != Attempt.Status.IN_PROGRESS and attempt.rules.get(
-        "review_visibility"
-    ) in (
-        "correctness",
-        "full",
-    )

@@ -1,13 +1,13 @@
 """Sitting an exam: my exams, start or resume, the paper with autosave, submit, result and review."""
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+
+from portal.security import JsonBodyRefused, parse_json_body
 
 from . import selectors, services
 from .drawing import DrawError
@@ -76,10 +76,11 @@ def save_answer(request, public_id):
     try:
         if request.content_type != "application/json":  # (a form post's body is already read)
             raise ValueError("not JSON")
-        payload = json.loads(request.body or b"{}")
+        # Parsed safely (depth, NaN, huge numbers) and only once: the NUL check parsed it already.
+        payload = parse_json_body(request)
         position = int(payload["position"])
         raw_response = payload.get("response")
-    except (ValueError, KeyError, TypeError, OverflowError):  # OverflowError: "Infinity"
+    except (JsonBodyRefused, ValueError, KeyError, TypeError, OverflowError):
         payload = None
     if payload is None:
         # Still 404 for someone else's attempt, before saying anything about the request.
@@ -132,8 +133,8 @@ def result(request, public_id):
     attempt = selectors.own_attempt_or_404(user=request.user, public_id=public_id)
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return redirect(attempt.get_absolute_url())
-    rules = selectors.review_rules(attempt, timezone.now())
-    questions = selectors.review_questions(attempt) if rules.show_correctness else []
+    rules = selectors.review_rules(attempt=attempt, viewer=request.user, now=timezone.now())
+    questions = selectors.review_questions(attempt) if rules.correctness else []
     return render(
         request,
         "quizzes/attempt_result.html",

@@ -38,6 +38,7 @@ class QuestionViewSet(QuizViewSet):
     inspect_view_class = admin_views.QuestionInspectView
     delete_view_class = admin_views.QuestionDeleteView
     inspect_view_enabled = True
+    bulk_usage_view_class = admin_views.QuestionUsageView
     filterset_class = admin_views.QuestionFilterSet
     # Plain substring search on the stem and code: exact for Chinese, no index needed.
     search_backend_name = None
@@ -47,7 +48,14 @@ class QuestionViewSet(QuizViewSet):
     copy_view_enabled = True
     edit_handler = ObjectList(
         [
-            FieldRowPanel([FieldPanel("code"), FieldPanel("type"), FieldPanel("status")]),
+            FieldRowPanel(
+                [
+                    FieldPanel("code"),
+                    FieldPanel("type"),
+                    FieldPanel("status"),
+                    FieldPanel("usage"),
+                ]
+            ),
             FieldRowPanel(
                 [FieldPanel("category"), FieldPanel("difficulty"), FieldPanel("default_score")]
             ),
@@ -67,6 +75,20 @@ class QuestionViewSet(QuizViewSet):
         ],
         base_form_class=QuestionForm,
     )
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            bulk_usage_url_name=self.get_url_name("bulk_usage"), **kwargs
+        )
+
+    @property
+    def bulk_usage_view(self):
+        return self.construct_view(self.bulk_usage_view_class)
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path("set-usage/", self.bulk_usage_view, name="bulk_usage")
+        ]
 
 
 class QuestionCategoryViewSet(QuizViewSet):
@@ -124,6 +146,7 @@ class BlueprintViewSet(QuizViewSet):
                     FieldRowPanel([FieldPanel("shuffle_questions"), FieldPanel("shuffle_options")]),
                     FieldPanel("multiple_scoring"),
                     FieldPanel("attempts_allowed"),
+                    FieldPanel("question_usages"),
                 ],
                 heading="抽题与计分",
             ),
@@ -161,8 +184,8 @@ class ExamViewSet(QuizViewSet):
     delete_view_class = admin_views.ExamDeleteView
     icon = "date"
     menu_label = "考试"
-    list_display = ["title", "blueprint", "status", "opens_at", "closes_at"]
-    list_filter = ["status", "blueprint"]
+    list_display = ["title", "blueprint", "status", "opens_at", "closes_at", "review_policy"]
+    list_filter = ["status", "blueprint", "review_policy"]
     search_fields = ["title"]
     copy_view_enabled = False
 

@@ -1,4 +1,5 @@
-"""Content-Security-Policy per part of the site.
+"""Content-Security-Policy per part of the site, and what a request body may be: no NUL, and JSON
+that parses safely.
 
 django-csp sends settings.CONTENT_SECURITY_POLICY on every response. The Wagtail admin renders
 some inline scripts and styles of its own (inline panels, date pickers), so under /admin/ the
@@ -6,9 +7,12 @@ middleware sends settings.CONTENT_SECURITY_POLICY_ADMIN instead of dropping the 
 """
 
 import json
+import math
+import re
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -34,6 +38,78 @@ class PathCSPMiddleware(CSPMiddleware):
 
 NUL_MESSAGE = "请求中含有无效的空字符（NUL），已拒绝，没有保存任何内容。请检查输入后重试。"
 
+# JSON bodies --------------------------------------------------------------------------------------
+
+# Our JSON is three levels deep at most (an autosave: {"position": 1, "response": [[…]]}); json.loads recurses
+# once per level: 100,000 levels are a RecursionError (a 500) and a CPU held for nothing.
+JSON_MAX_DEPTH = 64
+BAD_JSON_MESSAGE = "请求格式不正确（不是有效的 JSON），已拒绝，没有保存任何内容。请刷新页面后重试。"
+DEEP_JSON_MESSAGE = f"请求格式不正确：内容嵌套超过 {JSON_MAX_DEPTH} 层，已拒绝，没有保存任何内容。请刷新页面后重试。"
+BIG_JSON_MESSAGE = "请求内容过大，已拒绝，没有保存任何内容。"
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*+"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+class JsonBodyRefused(ValueError):
+    """A JSON request body we will not parse; the message says why, in Chinese."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _deeper_than(text: str, limit: int) -> bool:
+    """Whether brackets outside strings nest deeper than `limit`: one linear pass, before any
+    parser recurses (an unterminated string only makes the count err towards refusing)."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    depth = 0
+    for bracket in brackets:
+        if bracket in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e999 would become inf
+        raise ValueError(text)
+    return number
+
+
+def _no_constants(name: str):
+    raise ValueError(name)  # NaN, Infinity, -Infinity: not JSON
+
+
+def parse_json_body(request, *, max_depth: int = JSON_MAX_DEPTH):
+    """The request's JSON body as Python values. JsonBodyRefused (Chinese message) when it is
+    too large, not UTF-8, nested deeper than `max_depth`, holds NaN / Infinity / a number too large
+    to use, or is not JSON at all. Parsed once per request (the NUL check and the view share it)."""
+    cached = getattr(request, "_parsed_json_body", None)
+    if cached is not None:
+        return cached[0]
+    try:
+        text = (request.body or b"null").decode("utf-8")
+    except RequestDataTooBig:
+        raise JsonBodyRefused(BIG_JSON_MESSAGE) from None
+    except UnicodeDecodeError:
+        raise JsonBodyRefused(BAD_JSON_MESSAGE) from None
+    if _deeper_than(text, max_depth):
+        raise JsonBodyRefused(DEEP_JSON_MESSAGE)
+    try:
+        payload = json.loads(text, parse_float=_finite, parse_constant=_no_constants)
+    except (ValueError, RecursionError):  # ValueError: also an int of more than 4,300 digits
+        raise JsonBodyRefused(BAD_JSON_MESSAGE) from None
+    request._parsed_json_body = (payload,)
+    return payload
+
+
+def json_refusal(message: str) -> JsonResponse:
+    return JsonResponse({"saved": False, "error": message}, status=400)
+
 
 def _has_nul(value) -> bool:
     if isinstance(value, str):
@@ -48,13 +124,18 @@ def _has_nul(value) -> bool:
 class RejectNulMiddleware:
     """Refuse (400) any request whose path, query string, form fields, cookies or JSON body hold
     a NUL character. PostgreSQL cannot store or even compare text with NUL, so without this a
-    stray %00 in any parameter that reaches a query would be a server error."""
+    stray %00 in any parameter that reaches a query would be a server error. A JSON body that
+    cannot be parsed safely (parse_json_body) is refused here too, with a Chinese JSON 400."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if self._has_nul(request):
+        try:
+            has_nul = self._has_nul(request)
+        except JsonBodyRefused as refusal:
+            return json_refusal(refusal.message)
+        if has_nul:
             return self._refuse(request)
         return self.get_response(request)
 
@@ -67,10 +148,7 @@ class RejectNulMiddleware:
         if request.method != "POST":
             return False
         if request.content_type == "application/json":
-            try:
-                return _has_nul(json.loads(request.body or b"null"))
-            except ValueError:
-                return False  # not JSON: the view says so
+            return _has_nul(parse_json_body(request))  # (nested JSON_MAX_DEPTH at most)
         try:
             return _has_nul(dict(request.POST.lists()))
         except Exception:  # noqa: BLE001 - a malformed body: the view's own parsing answers

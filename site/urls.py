@@ -5,12 +5,14 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from portal.organisation.views import LoginView
+from portal import media
+from portal.organisation.views import LoginView, keepalive
 from portal.search import views as search_views
 
 account_urls = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("keepalive/", keepalive, name="keepalive"),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(
@@ -30,6 +32,8 @@ account_urls = [
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Uploaded files need a login in every mode (Wagtail documents also check their collection).
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media.serve_media, name="media"),
     path("accounts/", include(account_urls)),
     path("", include("portal.organisation.urls")),
     path("knowledge/", include("cases.urls")),
@@ -38,11 +42,9 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    from django.conf.urls.static import static
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 
     urlpatterns += staticfiles_urlpatterns()
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # Wagtail's page serving comes last: it matches every remaining URL.
 urlpatterns += [path("", include(wagtail_urls))]

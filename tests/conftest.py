@@ -7,7 +7,7 @@ from django.db import connection
 
 from portal.organisation.demo import load_demo_organisation
 
-DEMO_PASSWORD = "Demo@2026"
+DEMO_PASSWORD = "Demo@2026gd"
 
 
 def pytest_collection_modifyitems(config, items):

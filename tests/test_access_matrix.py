@@ -56,6 +56,8 @@ def by_role(*, anonymous=LOGIN, **roles) -> dict:
 SUPERVISORS = {"team_leader": 200, "hall_head": 200, "admin": 200}
 # Pages for supervisors only (班组长 / 值长; the superuser may do everything).
 SUPERVISOR_ONLY = by_role(staff=403, hr=403, editor=403, **SUPERVISORS)
+# Open to everyone signed in, except a person sitting an exam (the matrix's staff member).
+DURING_EXAM = {**signed_in(200), "staff": 403}
 # Pages supervisors and HR may read.
 VIEWERS = by_role(staff=403, hr=200, editor=403, **SUPERVISORS)
 
@@ -74,6 +76,7 @@ class World:
     source: SourceDocument
     case: CasePage
     document_url: str
+    media_url: str  # the same document's file, straight from MEDIA_ROOT
 
 
 def schedule(team_leader, title: str, blueprint, **plan) -> Exam:
@@ -128,6 +131,7 @@ def build_world(staff_user, team_leader) -> World:
         source=SourceDocument.objects.first(),
         case=CasePage.objects.live().first(),
         document_url=document.url,
+        media_url=document.file.url,
     )
 
 
@@ -185,6 +189,13 @@ MATRIX: dict[str, Row] = {
         data=lambda w: {"old_password": "wrong", "new_password1": "x", "new_password2": "y"},
     ),
     "accounts/password/done/": Row(lambda w: "/accounts/password/done/", get=signed_in(200)),
+    # The exam paper's ping that keeps an open paper's session alive (JSON, CSRF-checked).
+    "accounts/keepalive/": Row(
+        lambda w: "/accounts/keepalive/",
+        get=signed_in(405),
+        post=signed_in(200),
+        data=lambda w: {},
+    ),
     # People
     "me/": Row(lambda w: "/me/", get=signed_in(200)),
     "people/": Row(lambda w: "/people/", get=VIEWERS),
@@ -238,15 +249,16 @@ MATRIX: dict[str, Row] = {
         get=by_role(staff=200, team_leader=404, hall_head=404, hr=404, editor=404, admin=404),
     ),
     # Practice
-    "practice/": Row(lambda w: "/practice/", get=signed_in(200)),
-    "practice/question/": Row(lambda w: "/practice/question/?scope=random:", get=signed_in(200)),
+    # The staff member of the matrix sits an exam: practice and the wrong book are closed to them.
+    "practice/": Row(lambda w: "/practice/", get=DURING_EXAM),
+    "practice/question/": Row(lambda w: "/practice/question/?scope=random:", get=DURING_EXAM),
     "practice/answer/": Row(
         lambda w: "/practice/answer/",
-        get=signed_in(ELSEWHERE),
-        post=signed_in(400),  # no question named: a Chinese problem page, nothing written
+        get={**signed_in(ELSEWHERE), "staff": 403},
+        post=signed_in(403),  # no ticket: a Chinese problem page, nothing written
         data=lambda w: {"scope": "random:"},
     ),
-    "wrongbook/": Row(lambda w: "/wrongbook/", get=signed_in(200)),
+    "wrongbook/": Row(lambda w: "/wrongbook/", get=DURING_EXAM),
     # Marking
     "marking/": Row(lambda w: "/marking/", get=VIEWERS),
     "marking/<int:item_id>/": Row(
@@ -341,12 +353,28 @@ MATRIX: dict[str, Row] = {
         ),
         data=lambda w: {"unit": "CG-YYT-2", "month": MONTH, "reason": ""},
     ),
+    "hr/held-scores/": Row(lambda w: "/hr/held-scores/", get=VIEWERS),
+    "hr/held-scores/<int:change_id>/decide/": Row(
+        lambda w: "/hr/held-scores/999999/decide/",
+        get=signed_in(405),
+        # an unknown change: a Chinese message back on the list, nothing decided
+        post=by_role(
+            staff=403,
+            editor=403,
+            team_leader=ELSEWHERE,
+            hall_head=ELSEWHERE,
+            hr=ELSEWHERE,
+            admin=ELSEWHERE,
+        ),
+        data=lambda w: {"decision": "dismiss", "note": "测试"},
+    ),
     "my/assessments/": Row(lambda w: "/my/assessments/", get=signed_in(200)),
     # Wagtail's front end: pages, documents, page-privacy forms
     "^((?:[\\w\\-]+/)*)$": Row(lambda w: w.case.url, get=signed_in(200)),
-    # Wagtail serves documents to anyone with the link (no collection privacy is set up); editors
-    # upload only general training material there. Change this line if that is restricted.
-    "documents/^(\\d+)/(.*)$": Row(lambda w: w.document_url, get=dict.fromkeys(ROLES, 200)),
+    # Documents and every uploaded file need a login (a login restriction on the root
+    # collection; MEDIA_ROOT through a login-only view in every mode).
+    "documents/^(\\d+)/(.*)$": Row(lambda w: w.document_url, get=signed_in(200)),
+    "media/<path:path>": Row(lambda w: w.media_url, get=signed_in(200)),
     "documents/authenticate_with_password/<int:restriction_id>/": Row(
         lambda w: "/documents/authenticate_with_password/999999/", get=dict.fromkeys(ROLES, 404)
     ),
@@ -398,9 +426,10 @@ def problem(response, expected) -> str | None:
         return f"期望 302 跳转，实际 {status} {response.get('Location', '')}"
     if status != expected:
         return f"期望 {expected}，实际 {status}"
-    # Our 403 page explains itself in Chinese.
+    # Our 403 pages explain themselves in Chinese (the general page, or a page's own message).
     html = "text/html" in response.get("Content-Type", "")
-    if status == 403 and html and "无权访问" not in response.content.decode():
+    body = response.content.decode() if html else ""
+    if status == 403 and html and "无权访问" not in body and 'role="alert"' not in body:
         return "403 页面没有中文说明"
     return None
 

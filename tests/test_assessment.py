@@ -152,9 +152,9 @@ def test_graded_exam_flows_into_the_record_with_an_audit_entry(team_leader, staf
     record = AssessmentRecord.objects.get(profile__user=staff_user, month=MONTH)
     assert record.exam_state == "graded" and record.exam_score == Decimal("75.00")
     entry = record.audit_entries.get(field="exam_score")
-    assert (
-        entry.changed_by is None and entry.new_value == "75.00" and "考试自动计分" in entry.reason
-    )
+    # The change names who caused it: the candidate, by submitting.
+    assert entry.changed_by == staff_user and entry.changed_by_job == "考生交卷"
+    assert entry.new_value == "75.00" and "考试计分" in entry.reason
 
 
 def test_closing_submits_open_attempts_and_records_missed(team_leader, staff_user):
@@ -166,8 +166,9 @@ def test_closing_submits_open_attempts_and_records_missed(team_leader, staff_use
     assert attempt.status == Attempt.Status.GRADED and attempt.auto_submitted
     exam.refresh_from_db()
     assert exam.status == Exam.Status.CLOSED and summary.submitted == 1
+    # Everyone of the team who did not sit, except the scheduler (never in his own audience).
     team = StaffProfile.objects.filter(unit__code="CG-YYT-2", user__is_active=True).exclude(
-        user=staff_user
+        user__in=[staff_user, team_leader]
     )
     assert summary.missed == team.count()
     missed = AssessmentRecord.objects.get(profile=team.first(), month=MONTH)

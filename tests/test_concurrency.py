@@ -59,7 +59,7 @@ def in_parallel(jobs: list) -> tuple[list, list]:
 def make_staff(count: int) -> list:
     """`count` active users, made in one INSERT with one password hash (hashing 500 would take
     longer than the test)."""
-    password = make_password("Demo@2026")
+    password = make_password("Demo@2026gd")
     User = get_user_model()
     User.objects.bulk_create(
         [User(username=f"LOAD{n:04d}", password=password, is_active=True) for n in range(count)]

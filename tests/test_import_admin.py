@@ -179,7 +179,8 @@ def test_export_downloads_the_filtered_bank(editor_client):
     assert len(questions) == expected > 0
     assert {q.type for q in questions} == {"truefalse"} and {q.difficulty for q in questions} == {1}
 
-    nothing = editor_client.get(EXPORT, {"format": "xlsx", "status": "retired"})
+    nothing = editor_client.get(EXPORT, {"format": "xlsx", "status": "draft"})
+    assert not Question.objects.filter(status="draft").exists()
     assert "没有符合条件的试题" in nothing.content.decode()
 
 

@@ -69,7 +69,7 @@ def test_password_change(client, demo_org):
         "/accounts/password/",
         {"old_password": DEMO_PASSWORD, "new_password1": "123", "new_password2": "123"},
     )
-    assert "密码长度太短" in response.content.decode()
+    assert "密码太短：至少需要 10 个字符" in response.content.decode()
     assert get_user_model().objects.get(username="DL1022").check_password(DEMO_PASSWORD)
     response = client.post(
         "/accounts/password/",

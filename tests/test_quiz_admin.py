@@ -12,6 +12,7 @@ from wagtail.test.utils.form_data import querydict_from_html
 from cases.models import QAItem, RuleItem, SourceDocument
 from quizzes import services
 from quizzes.models import (
+    EXAM_USAGES,
     AnswerRecord,
     Blueprint,
     BlueprintSection,
@@ -56,6 +57,7 @@ def question_data(category, **overrides) -> dict:
         "code": "t-admin-1",
         "type": "single",
         "status": "active",
+        "usage": "both",
         "category": category.pk,
         "difficulty": 2,
         "default_score": "1",
@@ -154,8 +156,10 @@ def test_question_list_filters_by_type_category_difficulty_status_and_source(
     assert [q.code for q in fills] == ["t-f1"]
     hard = listed(editor_client.get(QUESTIONS, {"difficulty": 3, "category": category.pk}))
     assert [q.code for q in hard] == ["t-f1"]
-    retired = listed(editor_client.get(QUESTIONS, {"status": "retired"}))
+    retired = listed(editor_client.get(QUESTIONS, {"status": "retired", "category": category.pk}))
     assert [q.code for q in retired] == ["t-f3"]
+    exam_only = listed(editor_client.get(QUESTIONS, {"usage": "exam", "category": category.pk}))
+    assert exam_only == []
     from_source = listed(editor_client.get(QUESTIONS, {"source": source.pk, "type": "fill"}))
     assert made["hard-fill"] in from_source
     assert all(q.source_id == source.pk for q in from_source)
@@ -549,7 +553,9 @@ def test_check_draws_a_paper_and_shows_each_section_size(editor_client):
 
 
 def test_check_names_the_section_whose_pool_is_too_small(editor_client):
-    available = Question.objects.filter(type=QuestionType.FILL, status="active").count()
+    available = Question.objects.filter(
+        type=QuestionType.FILL, status="active", usage__in=EXAM_USAGES
+    ).count()
     blueprint = make_blueprint(
         ("一、判断", [QuestionType.TRUE_FALSE], 5, 1),
         ("二、填空大题", [QuestionType.FILL], available + 3, 2),

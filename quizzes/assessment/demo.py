@@ -205,7 +205,9 @@ def _month(month: date, *, blueprint, units, supervisors, result) -> None:
     Exam.objects.filter(pk=exam.pk).update(status=Exam.Status.CLOSED)
     for profile in audience:
         if profile.pk not in sat:  # 缺考, as closing the exam records it
-            services.refresh_exam_score(profile=profile, month=month, reason=f"缺考：{title}")
+            services.refresh_exam_score(
+                profile=profile, month=month, reason=f"缺考：{title}", by=None, job="演示数据"
+            )
     records = AssessmentRecord.objects.filter(month=month, profile__in=audience).select_related(
         "profile", "unit"
     )
@@ -266,4 +268,6 @@ def load_demo_history(*, today: date | None = None) -> DemoHistoryResult:
     with transaction.atomic():
         _close_month(months[0], lock=True, supervisors=supervisors, hr_user=hr_user, result=result)
         _close_month(months[1], lock=False, supervisors=supervisors, hr_user=hr_user, result=result)
+    # The past exams are over: their answers enter the wrong-answer books, as close_exams does.
+    exam_services.release_due_results(now=timezone.now())
     return result

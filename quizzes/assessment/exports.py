@@ -2,7 +2,8 @@
 Chinese Windows opens it) and XLSX (openpyxl write-only). Both stream: the rows come from the
 database in chunks, so a large company's year never sits in memory at once. The numbers are the
 stored values, the same the supervisors' grid shows; the month is the record's stored month
-(Asia/Shanghai), never a UTC timestamp."""
+(Asia/Shanghai), never a UTC timestamp. Text that a spreadsheet program would run as a formula
+(a name or unit starting with = + - @) is written as text (portal.spreadsheets)."""
 
 import csv
 import tempfile
@@ -15,6 +16,7 @@ from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 
 from portal.organisation.models import Position, Unit
+from portal.spreadsheets import csv_row, xlsx_row
 
 from .models import AssessmentRecord
 from .selectors import COMPONENT_FIELDS, EXPORT_HEADER, UnitNames, month_records
@@ -87,8 +89,8 @@ def csv_lines(rows: Iterable[list]) -> Iterator[str]:
     for row in rows:
         # The csv module writes None as an empty cell and numbers with str(), which for the
         # stored decimals (two places) is their plain text; converting each cell here first
-        # cost as much as the rest of the export.
-        yield write(row)
+        # cost as much as the rest of the export. csv_row only looks at text cells.
+        yield write(csv_row(row))
 
 
 def csv_chunks(rows: Iterable[list]) -> Iterator[bytes]:
@@ -124,7 +126,7 @@ def write_xlsx(rows: Iterable[list], handle: IO[bytes], *, title: str) -> int:
     sheet.append(EXPORT_HEADER)
     count = 0
     for row in rows:
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet=sheet, values=row))
         count += 1
     workbook.save(handle)
     return count

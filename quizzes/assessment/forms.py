@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from portal.organisation.models import path_ids
 from portal.organisation.selectors import visible_profiles, visible_units
-from quizzes.models import Blueprint, Exam
+from quizzes.models import AnswersShown, Blueprint, Exam
 
 from .uploads import MAX_UPLOAD_BYTES
 
@@ -88,6 +88,17 @@ class ExamScheduleForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "所选人员不在您的管辖范围内（%(value)s）。"},
         help_text="可只选人员，或在所选单位之外再加人员。",
+    )
+    review_policy = forms.ChoiceField(
+        label="公布答案时机",
+        choices=AnswersShown.choices,
+        initial=AnswersShown.AFTER_CLOSE,
+        required=False,  # left empty: 考试结束后 for a monthly exam
+        help_text=(
+            "何时向考生显示每题对错、正确答案和解析。“考试结束后”指所有考生（含补考、延时）都结束"
+            "作答之后；计入月度考核的考试不能选“交卷后”。"
+        ),
+        error_messages={"required": "请选择公布答案时机。", "invalid_choice": "公布答案时机无效。"},
     )
     makeup_of = forms.ModelChoiceField(
         label="补考对应的考试",

@@ -18,7 +18,7 @@ from portal.organisation.models import StaffProfile, Unit
 from portal.organisation.selectors import can_see_everyone, visible_units
 
 from . import charts, exports, selectors, services
-from .models import AssessmentMonth
+from .models import AssessmentMonth, HeldScoreChange
 
 PAGE_SIZE = 100
 NO_REPORT_ACCESS = "只有人资和班组长、值长可以查看考核汇总；员工请在“我的考核”查看本人记录。"
@@ -98,6 +98,9 @@ def hr_assessments(request):
             "weak_chart": _weak_chart(user=user, unit=unit, month=month),
             "trend_chart": _trend_chart(user=user, unit=unit),
             "Status": AssessmentMonth.Status,
+            "held_count": selectors.held_changes_for(user=user)
+            .filter(status=HeldScoreChange.Status.PENDING)
+            .count(),
         },
     )
 
@@ -224,6 +227,51 @@ def hr_reopen_month(request):
 
 
 @login_required
+def held_scores(request):
+    """待处理成绩变更: automatic scores that arrived for a submitted or locked month."""
+    _require_reports(request.user)
+    status = request.GET.get("status", "pending")
+    changes = selectors.held_changes_page(user=request.user, status=status)
+    page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessment/hr/held_scores.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": HeldScoreChange.Status.choices,
+            "Status": HeldScoreChange.Status,
+        },
+    )
+
+
+@login_required
+@require_POST
+def held_score_decide(request, change_id: int):
+    _require_reports(request.user)
+    decision = request.POST.get("decision", "")
+    if decision not in ("apply", "dismiss"):
+        messages.error(request, "请选择“采用”或“不采用”。")
+        return redirect("quizzes:held_scores")
+    try:
+        change = services.decide_held_change(
+            change_id=change_id,
+            by=request.user,
+            apply=decision == "apply",
+            note=request.POST.get("note", ""),
+        )
+    except services.AssessmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"已{change.get_status_display()}：{change.record.profile.name}"
+            f"{change.record.month:%Y年%m月}的月度考试成绩变更。",
+        )
+    return redirect("quizzes:held_scores")
+
+
+@login_required
 def my_assessments(request):
     profile = StaffProfile.objects.select_related("unit").filter(user=request.user).first()
     records = selectors.own_records(profile=profile) if profile else []
@@ -263,5 +311,7 @@ urlpatterns = [
     path("hr/assessments/export.xlsx", hr_export_xlsx, name="hr_export_xlsx"),
     path("hr/assessments/lock/", hr_lock_month, name="hr_lock_month"),
     path("hr/assessments/reopen/", hr_reopen_month, name="hr_reopen_month"),
+    path("hr/held-scores/", held_scores, name="held_scores"),
+    path("hr/held-scores/<int:change_id>/decide/", held_score_decide, name="held_score_decide"),
     path("my/assessments/", my_assessments, name="my_assessments"),
 ]

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 
 from portal.organisation.models import StaffProfile, Unit
 
@@ -221,7 +222,13 @@ class AuditEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="为空表示系统自动",
+        help_text="为空表示由系统任务所致，见“任务”",
+    )
+    changed_by_job = models.CharField(
+        "任务",
+        max_length=100,
+        blank=True,
+        help_text="没有操作人时，造成这次变更的系统任务（如“超时自动交卷”）",
     )
     changed_at = models.DateTimeField("时间", auto_now_add=True)
 
@@ -229,6 +236,13 @@ class AuditEntry(models.Model):
         verbose_name = "变更记录"
         verbose_name_plural = "变更记录"
         ordering = ["-changed_at", "-pk"]
+        constraints = [
+            # Every change names who or what made it.
+            models.CheckConstraint(
+                condition=Q(changed_by__isnull=False) | ~Q(changed_by_job=""),
+                name="audit_entry_names_its_cause",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.field}: {self.old_value} → {self.new_value}"
@@ -240,3 +254,80 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("变更记录不可删除。")
+
+    @property
+    def cause(self) -> str:
+        """Who or what made the change, as shown in lists."""
+        if self.changed_by_id is None:
+            return f"系统：{self.changed_by_job}"
+        profile = getattr(self.changed_by, "staff_profile", None)
+        name = profile.name if profile else self.changed_by.get_username()
+        return f"{name}（{self.changed_by_job}）" if self.changed_by_job else name
+
+
+class HeldScoreChange(models.Model):
+    """An automatic exam score that arrived for a month already submitted or locked.
+
+    It is not applied: scores change only through an open month. HR (or the supervisor) decides:
+    apply it once the month is open again, or dismiss it with a reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待处理"
+        APPLIED = "applied", "已采用"
+        DISMISSED = "dismissed", "不采用"
+        SUPERSEDED = "superseded", "已由后续计分取代"
+
+    record = models.ForeignKey(
+        AssessmentRecord,
+        verbose_name="考核记录",
+        on_delete=models.PROTECT,
+        related_name="held_changes",
+    )
+    month_status = models.CharField("当时月份状态", max_length=10)
+    exam_state = models.CharField(
+        "拟改考试状态", max_length=10, choices=AssessmentRecord.ExamState.choices
+    )
+    exam_score = models.DecimalField(
+        "拟改月度考试得分", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    reason = models.CharField("原因", max_length=300)
+    caused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    caused_by_job = models.CharField("任务", max_length=100, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    status = models.CharField("处理状态", max_length=12, choices=Status.choices, default="pending")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="处理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    decision_note = models.CharField("处理说明", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "待处理成绩变更"
+        verbose_name_plural = "待处理成绩变更"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(caused_by__isnull=False) | ~Q(caused_by_job=""),
+                name="held_change_names_its_cause",
+            ),
+            models.UniqueConstraint(
+                fields=["record"],
+                condition=Q(status="pending"),
+                name="one_pending_change_per_record",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record} {self.get_status_display()}"

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Avg, Count, DecimalField, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from portal.organisation.models import StaffProfile, Unit
 from portal.organisation.selectors import (
@@ -18,7 +19,7 @@ from portal.organisation.selectors import (
     visible_units,
 )
 
-from .models import COMPONENTS, AssessmentMonth, AssessmentRecord
+from .models import COMPONENTS, AssessmentMonth, AssessmentRecord, HeldScoreChange
 from .scoring import exam_percentage
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
@@ -67,6 +68,31 @@ def default_unit(user) -> Unit | None:
 def unit_in_scope(*, user, code: str) -> Unit | None:
     """The unit with this code if the user may see it, else None (callers answer 404)."""
     return visible_units(user).filter(code=code).first()
+
+
+# Held score changes ----------------------------------------------------------------------------
+
+
+def held_changes_for(*, user) -> QuerySet[HeldScoreChange]:
+    """Held score changes this user may see and decide: HR and administrators every one; a
+    supervisor those of people in their scope, never their own record; anyone else none."""
+    changes = HeldScoreChange.objects.all()
+    if can_see_everyone(user):
+        return changes
+    if not user.is_authenticated or not supervised_units(user).exists():
+        return changes.none()
+    return changes.filter(record__profile__in=visible_profiles(user)).exclude(
+        record__profile__user=user
+    )
+
+
+def held_changes_page(*, user, status: str = "pending") -> QuerySet[HeldScoreChange]:
+    changes = held_changes_for(user=user).select_related(
+        "record__profile__unit", "caused_by__staff_profile", "decided_by__staff_profile"
+    )
+    if status in HeldScoreChange.Status.values:
+        changes = changes.filter(status=status)
+    return changes.order_by("-created_at", "-pk")
 
 
 # Export rows -----------------------------------------------------------------------------------
@@ -421,8 +447,8 @@ def own_attempts(*, user, limit: int = 20) -> list[AttemptLosses]:
     """A person's submitted exam attempts with the points lost per question category (2 queries).
 
     Losses are shown only where the exam's rules let the person see per-question results."""
+    from quizzes.disclosure import disclosures
     from quizzes.models import Attempt, AttemptQuestion
-    from quizzes.services import correctness_visible
 
     attempts = list(
         Attempt.objects.filter(user=user)
@@ -430,7 +456,8 @@ def own_attempts(*, user, limit: int = 20) -> list[AttemptLosses]:
         .select_related("exam")
         .order_by("-submitted_at", "-pk")[:limit]
     )
-    shown = [attempt.pk for attempt in attempts if correctness_visible(attempt)]
+    gate = disclosures(attempts=attempts, viewer=user, now=timezone.now())
+    shown = [attempt.pk for attempt in attempts if gate[attempt.pk].correctness]
     losses: dict[int, list] = {}
     rows = (
         AttemptQuestion.objects.filter(attempt_id__in=shown)

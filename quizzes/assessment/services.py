@@ -17,6 +17,7 @@ from .models import (
     AssessmentRecord,
     AssessmentScheme,
     AuditEntry,
+    HeldScoreChange,
 )
 from .scoring import composite, exam_percentage
 
@@ -64,9 +65,12 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-def _audit(record, field, old, new, reason, by) -> AuditEntry | None:
+def _audit(record, field, old, new, reason, by, job: str = "") -> AuditEntry | None:
+    """An audit entry for a changed value; every entry names a person (`by`) or a job."""
     if _text(old) == _text(new):
         return None
+    if by is None and not job:
+        raise ValueError("a change must name the person or the job that made it")
     return AuditEntry(
         record=record,
         field=field,
@@ -74,6 +78,7 @@ def _audit(record, field, old, new, reason, by) -> AuditEntry | None:
         new_value=_text(new)[:100],
         reason=reason[:300],
         changed_by=by,
+        changed_by_job=job[:100],
     )
 
 
@@ -84,7 +89,7 @@ def record_for(*, profile: StaffProfile, month: date) -> AssessmentRecord:
     return record
 
 
-def _recompute(record: AssessmentRecord, reason: str, by, entries: list) -> None:
+def _recompute(record: AssessmentRecord, reason: str, by, entries: list, job: str = "") -> None:
     scheme = scheme_for(record.unit)
     values = {name: getattr(record, name) for name in scheme.weights()}
     result = composite(values=values, scheme=scheme)
@@ -93,7 +98,7 @@ def _recompute(record: AssessmentRecord, reason: str, by, entries: list) -> None
         ("grade", result.grade),
         ("bonus_coefficient", result.bonus_coefficient),
     ):
-        entry = _audit(record, field, getattr(record, field), new, reason, by)
+        entry = _audit(record, field, getattr(record, field), new, reason, by, job)
         if entry:
             entries.append(entry)
         setattr(record, field, new)
@@ -122,41 +127,57 @@ def _save(record: AssessmentRecord, entries: list, expected_version: int | None 
     record.version = (expected_version or record.version) + 1
 
 
-def refresh_exam_score(
-    *, profile: StaffProfile, month: date, reason: str
-) -> AssessmentRecord | None:
-    """Recompute a person's exam component from their monthly exams (the best counted score)."""
+def exam_component(*, profile: StaffProfile, month: date, unit: Unit) -> tuple[str, Decimal | None]:
+    """The exam state and score (a percentage) the person's monthly exams give now: the best
+    graded attempt; attempts at exams the person scheduled never count."""
     from quizzes.models import Attempt, Exam
 
+    exams = (
+        Exam.objects.filter(month=month)
+        .exclude(status=Exam.Status.DRAFT)
+        .exclude(created_by_id=profile.user_id)
+    )
+    attempts = list(
+        Attempt.objects.filter(exam__in=exams, user_id=profile.user_id)
+        .exclude(status=Attempt.Status.VOIDED)
+        .only("status", "score", "max_score")
+    )
+    graded = [a for a in attempts if a.status == Attempt.Status.GRADED]
+    if graded:
+        return AssessmentRecord.ExamState.GRADED, max(
+            exam_percentage(a.score, a.max_score) for a in graded
+        )
+    if attempts:
+        return AssessmentRecord.ExamState.PENDING, None
+    if any(
+        is_in_audience(exam=exam, profile=profile)
+        for exam in exams.filter(makeup_of=None, status=Exam.Status.CLOSED)
+    ):
+        return AssessmentRecord.ExamState.MISSED, scheme_for(unit).missed_exam_score
+    if exams.exists():
+        return AssessmentRecord.ExamState.PENDING, None
+    return AssessmentRecord.ExamState.NOT_SCHEDULED, None
+
+
+def refresh_exam_score(
+    *, profile: StaffProfile, month: date, reason: str, by, job: str
+) -> AssessmentRecord | None:
+    """Recompute a person's exam component from their monthly exams (the best counted score).
+
+    `by` is the person whose action caused it (a candidate submitting, a marker, a supervisor
+    voiding), or None with `job` naming the system task. Only an open month changes: for a
+    submitted or locked month the new value is held (HeldScoreChange) for HR or the supervisor
+    to decide, and None is returned."""
     with transaction.atomic():
         record = record_for(profile=profile, month=month)
         record = (
             AssessmentRecord.objects.select_for_update().select_related("unit").get(pk=record.pk)
         )
-        if month_status(unit=record.unit, month=month) == AssessmentMonth.Status.LOCKED:
-            return None  # a locked month changes only after HR reopens it
-        exams = Exam.objects.filter(month=month).exclude(status=Exam.Status.DRAFT)
-        attempts = list(
-            Attempt.objects.filter(exam__in=exams, user_id=profile.user_id)
-            .exclude(status=Attempt.Status.VOIDED)
-            .only("status", "score", "max_score")
-        )
-        graded = [a for a in attempts if a.status == Attempt.Status.GRADED]
-        if graded:
-            state = AssessmentRecord.ExamState.GRADED
-            score = max(exam_percentage(a.score, a.max_score) for a in graded)
-        elif attempts:
-            state, score = AssessmentRecord.ExamState.PENDING, None
-        elif any(
-            is_in_audience(exam=exam, profile=profile)
-            for exam in exams.filter(makeup_of=None, status=Exam.Status.CLOSED)
-        ):
-            state = AssessmentRecord.ExamState.MISSED
-            score = scheme_for(record.unit).missed_exam_score
-        elif exams.exists():
-            state, score = AssessmentRecord.ExamState.PENDING, None
-        else:
-            state, score = AssessmentRecord.ExamState.NOT_SCHEDULED, None
+        state, score = exam_component(profile=profile, month=month, unit=record.unit)
+        status = month_status(unit=record.unit, month=month)
+        if status != AssessmentMonth.Status.OPEN:
+            _hold(record, state, score, status=status, reason=reason, by=by, job=job)
+            return None
         entries = [
             entry
             for entry in (
@@ -166,21 +187,93 @@ def refresh_exam_score(
                     record.get_exam_state_display(),
                     AssessmentRecord.ExamState(state).label,
                     reason,
-                    None,
+                    by,
+                    job,
                 ),
-                _audit(record, "exam_score", record.exam_score, score, reason, None),
+                _audit(record, "exam_score", record.exam_score, score, reason, by, job),
             )
             if entry
         ]
+        # Whatever was held for this record is now settled by this recomputation.
+        HeldScoreChange.objects.filter(record=record, status=HeldScoreChange.Status.PENDING).update(
+            status=HeldScoreChange.Status.SUPERSEDED, decided_at=timezone.now()
+        )
         if not entries:
             return record
         record.exam_state, record.exam_score = state, score
-        _recompute(record, reason, None, entries)
+        _recompute(record, reason, by, entries, job)
         _save(record, entries)
         return record
 
 
+def _hold(record, state, score, *, status: str, reason: str, by, job: str) -> None:
+    """Keep a score that arrived for a closed month aside (one pending change per record)."""
+    same = record.exam_state == state and _text(record.exam_score) == _text(score)
+    pending = HeldScoreChange.objects.filter(record=record, status=HeldScoreChange.Status.PENDING)
+    if same:
+        pending.update(status=HeldScoreChange.Status.SUPERSEDED, decided_at=timezone.now())
+        return
+    pending.update(status=HeldScoreChange.Status.SUPERSEDED, decided_at=timezone.now())
+    HeldScoreChange.objects.create(
+        record=record,
+        month_status=status,
+        exam_state=state,
+        exam_score=score,
+        reason=reason[:300],
+        caused_by=by,
+        caused_by_job=(job or "")[:100],
+    )
+
+
+def decide_held_change(*, change_id: int, by, apply: bool, note: str) -> HeldScoreChange:
+    """HR (any record) or a supervisor (their scope, never their own record) applies a held
+    score — only once the month is open again — or dismisses it with a reason."""
+    from .selectors import held_changes_for
+
+    with transaction.atomic():
+        change = (
+            held_changes_for(user=by)
+            .select_for_update(of=("self",))
+            .select_related("record__unit", "record__profile")
+            .filter(pk=change_id)
+            .first()
+        )
+        if change is None:
+            raise AssessmentError("没有这条待处理的成绩变更，或您无权处理。")
+        if change.status != HeldScoreChange.Status.PENDING:
+            raise AssessmentError(f"这条成绩变更已{change.get_status_display()}，无需再处理。")
+        note = (note or "").strip()
+        if not note:
+            raise AssessmentError("请填写处理说明。")
+        record = change.record
+        if apply:
+            status = month_status(unit=record.unit, month=record.month)
+            if status != AssessmentMonth.Status.OPEN:
+                raise AssessmentError(
+                    f"{record.month:%Y年%m月}的考核已{AssessmentMonth.Status(status).label}，"
+                    "成绩只能在填报中的月份变更：请先由班组长撤回提交或由人资重新开放该月，再采用。"
+                )
+    if apply:
+        refresh_exam_score(
+            profile=record.profile,
+            month=record.month,
+            reason=f"采用待处理成绩变更：{note}",
+            by=by,
+            job="",
+        )
+        status = HeldScoreChange.Status.APPLIED
+    else:
+        status = HeldScoreChange.Status.DISMISSED
+    HeldScoreChange.objects.filter(pk=change.pk).update(
+        status=status, decided_by=by, decided_at=timezone.now(), decision_note=note[:300]
+    )
+    change.refresh_from_db()
+    return change
+
+
 def is_in_audience(*, exam, profile: StaffProfile) -> bool:
+    if exam.created_by_id == profile.user_id:
+        return False  # the scheduler never sits their own exam
     unit_ids = {unit.pk: unit.path for unit in exam.audience_units.all()}
     user_ids = {user.pk for user in exam.audience_users.all()}
     if not unit_ids and not user_ids:

@@ -25,7 +25,7 @@ from portal.organisation.selectors import (
     visible_units,
 )
 from quizzes import scheduling
-from quizzes.models import Attempt, Exam
+from quizzes.models import AnswersShown, Attempt, Exam
 from quizzes.services import ExamError
 
 from . import services, uploads
@@ -90,6 +90,7 @@ def _initial_window() -> dict:
         "opens_at": start,
         "closes_at": start + timedelta(days=3),
         "attempts_allowed": 1,
+        "review_policy": AnswersShown.AFTER_CLOSE,
     }
 
 
@@ -115,6 +116,7 @@ def exam_new(request):
             attempts_allowed=data["attempts_allowed"],
             makeup_of=data["makeup_of"],
             notice=data["notice"],
+            review_policy=data["review_policy"],
         )
         publish = request.POST.get("action") == "publish"
         try:

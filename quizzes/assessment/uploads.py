@@ -1,7 +1,8 @@
 """Entering a team's month in bulk: the grid of records, the XLSX template, reading an uploaded
 sheet row by row, and saving all rows in one transaction (all or nothing).
 
-A sheet is read with openpyxl in read-only mode *without* data_only: a formula's cached value may
+An upload is opened by portal.spreadsheets.open_xlsx (size, zip bomb, rows and columns checked
+before openpyxl reads it), in read-only mode *without* data_only: a formula's cached value may
 be missing (files written by other tools have none), so formula cells are refused with a message
 instead of being read as blank, and error cells (#DIV/0! …) are refused too.
 """
@@ -12,17 +13,34 @@ from datetime import date, datetime
 
 from django.db import transaction
 from django.db.models import QuerySet
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from portal.organisation.models import StaffProfile, Unit
 from portal.organisation.selectors import visible_profiles
+from portal.spreadsheets import (
+    UNREADABLE_CODES,
+    SpreadsheetRefused,
+    XlsxLimits,
+    open_xlsx,
+    xlsx_row,
+)
 
 from .models import COMPONENTS, ENTERED_COMPONENTS, AssessmentRecord
 from .services import AssessmentError, parse_component, record_for, update_components
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_SHEET_ROWS = 5000
+# A team's sheet is 7 columns of at most MAX_SHEET_ROWS people; these leave room for blank and
+# styled rows and a few extra columns and sheets. An 817 KB file unpacking to GBs is refused.
+SHEET_LIMITS = XlsxLimits(
+    max_file_bytes=MAX_UPLOAD_BYTES,
+    max_unpacked_bytes=25 * 1024 * 1024,
+    max_sheets=20,
+    max_rows=10_000,
+    max_columns=50,
+    max_cells=200_000,
+)
 LABELS = {name: label for name, label, _ in COMPONENTS}
 HEADERS = ["工号", "姓名", *[LABELS[name] for name in ENTERED_COMPONENTS]]
 UNREADABLE = (
@@ -142,7 +160,8 @@ def template_workbook(*, rows: list[tuple[StaffProfile, AssessmentRecord | None]
         cell.font = Font(bold=True)
     for profile, record in rows:
         values = [getattr(record, name) if record else None for name in ENTERED_COMPONENTS]
-        sheet.append([profile.employee_number, profile.name, *values])
+        # A name that starts with "=" stays a name (never a formula) when the sheet is opened.
+        sheet.append(xlsx_row(sheet=sheet, values=[profile.employee_number, profile.name, *values]))
     for letter, width in zip("ABCDEFG", (10, 10, 10, 10, 8, 10, 10), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "C2"
@@ -180,6 +199,11 @@ def _number(value) -> str:
     return str(value or "").strip()
 
 
+def _refusal_message(refusal: SpreadsheetRefused) -> str:
+    # A file that is no .xlsx at all gets this page's own advice (use the template).
+    return UNREADABLE if refusal.code in UNREADABLE_CODES else refusal.message
+
+
 def read_sheet(*, file, by, unit: Unit, month: date) -> tuple[list[Entry], list[Problem]]:
     """Every row of the sheet checked; (entries to save, problems). Raises UploadError when the
     file cannot be read at all."""
@@ -189,17 +213,24 @@ def read_sheet(*, file, by, unit: Unit, month: date) -> tuple[list[Entry], list[
     }
     try:
         file.seek(0)
-        workbook = load_workbook(file, read_only=True, data_only=False)
-    except Exception as error:  # BadZipFile, InvalidFileException, KeyError … on a damaged file
-        raise UploadError(UNREADABLE) from error
+        # One byte more than allowed is enough for open_xlsx to refuse a larger file.
+        workbook = open_xlsx(data=file.read(SHEET_LIMITS.max_file_bytes + 1), limits=SHEET_LIMITS)
+    except SpreadsheetRefused as refusal:
+        raise UploadError(_refusal_message(refusal)) from refusal
     try:
+        sheet = workbook.active
+        if sheet is None:
+            raise UploadError(UNREADABLE)
         raw_rows = []
-        for line, cells in enumerate(workbook.active.iter_rows(), start=1):
+        # Formula cells are reported row by row below (and then nothing is saved).
+        for line, cells in sheet.rows(refuse_formulas=False):
             if line > MAX_SHEET_ROWS + 1:
                 raise UploadError(f"数据行超过 {MAX_SHEET_ROWS} 行，请分批上传。")
             raw_rows.append((line, cells))
     except UploadError:
         raise
+    except SpreadsheetRefused as refusal:
+        raise UploadError(_refusal_message(refusal)) from refusal
     except Exception as error:
         raise UploadError(UNREADABLE) from error
     finally:

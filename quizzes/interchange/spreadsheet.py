@@ -21,19 +21,29 @@ import csv
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+
+from portal.spreadsheets import (
+    BROKEN_MESSAGE,
+    SpreadsheetRefused,
+    XlsxLimits,
+    XlsxSheet,
+    csv_row,
+    csv_text,
+    open_xlsx,
+    xlsx_row,
+)
 
 from ..display import LETTERS
 from ..grading import BLANK, validate_answer_key
 from ..models import Difficulty, QuestionType
-from .base import FileRejected, ParsedQuestion, ParseResult, check_size
+from .base import MAX_IMPORT_BYTES, FileRejected, ParsedQuestion, ParseResult, check_size
 from .convert import as_parsed
 
 # Columns ----------------------------------------------------------------------------------------
@@ -120,31 +130,19 @@ KNOWLEDGE_POINT_MAX = 100
 SOURCE_NOTE_MAX = 200
 CATEGORY_NAME_MAX = 100
 HEADER_SEARCH_ROWS = 10
-# A zip whose parts unpack to more than this is refused before openpyxl reads it (a zip bomb).
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+# What an uploaded question workbook may hold (portal.spreadsheets checks it before openpyxl
+# reads anything): MAX_ROWS questions of up to 19 columns fit with room for blank and styled
+# rows, extra columns and the 说明 sheet.
+XLSX_LIMITS = XlsxLimits(
+    max_file_bytes=MAX_IMPORT_BYTES - 1,
+    max_unpacked_bytes=100 * 1024 * 1024,
+    max_sheets=20,
+    max_rows=50_000,
+    max_columns=100,
+    max_cells=500_000,
+)
 
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# Password-protected OOXML files are OLE containers holding a stream of this name (UTF-16).
-ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 GB18030_BOM = b"\x84\x31\x95\x33"
-
-ENCRYPTED_MESSAGE = (
-    "这个 Excel 文件设置了打开密码，无法读取。请在 Excel 中取消密码"
-    "（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）并保存后再导入。"
-)
-XLS_MESSAGE = (
-    "这是旧版 Excel（.xls）或其他 Office 文件，不是 .xlsx 工作簿。"
-    "请在 Excel 中“另存为 → Excel 工作簿（*.xlsx）”后再导入。"
-)
-NOT_XLSX_MESSAGE = (
-    "文件内容不是 Excel 工作簿（.xlsx）：可能是改了扩展名的其他文件。"
-    "请上传用 Excel 保存的 .xlsx 文件，或按实际格式选择导入格式。"
-)
-BROKEN_XLSX_MESSAGE = (
-    "Excel 文件不完整或已损坏（可能在下载或复制时被截断），无法打开。"
-    "请在 Excel 中重新保存后再导入。"
-)
 
 
 class ColumnMap:
@@ -533,43 +531,20 @@ def _xlsx_value(cell) -> str | CellProblem | None:
     return str(value)
 
 
-def _xlsx_rows(sheet) -> Iterator[tuple[int, list]]:
-    # Rows as stored, not padded to the declared sheet size (which may claim 16384 columns).
-    sheet.reset_dimensions()
-    for line, cells in enumerate(sheet.iter_rows(), start=1):
+def _xlsx_rows(sheet: XlsxSheet) -> Iterator[tuple[int, list]]:
+    # Formula cells are reported where they are (with every other problem), not refused at once.
+    for line, cells in sheet.rows(refuse_formulas=False):
         yield line, [_xlsx_value(cell) for cell in cells]
-
-
-def _open_workbook(data: bytes):
-    if data.startswith(OLE_MAGIC):
-        if ENCRYPTED_PACKAGE in data:
-            raise FileRejected(ENCRYPTED_MESSAGE)
-        raise FileRejected(XLS_MESSAGE)
-    if not data.startswith(ZIP_MAGIC):
-        raise FileRejected(NOT_XLSX_MESSAGE)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise FileRejected(BROKEN_XLSX_MESSAGE) from None
-    if "xl/workbook.xml" not in names:
-        raise FileRejected(
-            "这个压缩文件不是 Excel 工作簿（可能是 Word 文档或普通 zip 压缩包）。请上传 .xlsx 文件。"
-        )
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise FileRejected("Excel 文件解压后过大，不像是题库文件，已拒绝读取。请拆分后分批导入。")
-    try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:  # openpyxl raises many kinds of error on a damaged file
-        raise FileRejected(BROKEN_XLSX_MESSAGE) from None
 
 
 def read_xlsx(data: bytes) -> ParseResult:
     check_size(len(data))
-    workbook = _open_workbook(data)
     try:
-        sheets = [sheet for sheet in workbook.worksheets if sheet.title.strip() != "说明"]
+        workbook = open_xlsx(data=data, limits=XLSX_LIMITS)
+    except SpreadsheetRefused as refusal:
+        raise FileRejected(refusal.message) from None
+    try:
+        sheets = [sheet for sheet in workbook.sheets if sheet.title.strip() != "说明"]
         if not sheets:
             raise FileRejected("工作簿中没有试题工作表。请使用下载的模板。")
         # The questions are on the first sheet that has the header (the template's 试题 sheet).
@@ -583,8 +558,10 @@ def read_xlsx(data: bytes) -> ParseResult:
         raise first_refusal
     except FileRejected:
         raise
+    except SpreadsheetRefused as refusal:
+        raise FileRejected(refusal.message) from None
     except Exception:  # a damaged part of the file shows up only while its rows are read
-        raise FileRejected(BROKEN_XLSX_MESSAGE) from None
+        raise FileRejected(BROKEN_MESSAGE) from None
     finally:
         workbook.close()
 
@@ -630,11 +607,12 @@ def read_csv(data: bytes) -> ParseResult:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        # Rows are numbered by record, as Excel shows them when it opens the file.
+        # Rows are numbered by record, as Excel shows them when it opens the file. Our own
+        # exports quote text that starts like a formula ('=…): the quote is taken off again.
         record = 0
         try:
             for record, values in enumerate(reader, start=1):  # noqa: B007
-                yield record, values
+                yield record, [csv_text(value) for value in values]
         except csv.Error as error:
             raise FileRejected(
                 f"第 {record + 1} 行无法按 CSV 读取（{error}）：请检查引号是否成对。"
@@ -776,10 +754,9 @@ def question_row(question: ParsedQuestion) -> list:
 
 
 def _append_text_row(sheet, row: list) -> None:
-    sheet.append([CONTROL.sub("", v) if isinstance(v, str) else v for v in row])
-    for cell in sheet[sheet.max_row]:
-        if cell.data_type == "f":
-            cell.data_type = "s"  # a stem that starts with "=" is text, not a formula
+    # A stem that starts with "=" (or + - @) is text, never a formula.
+    values = [CONTROL.sub("", v) if isinstance(v, str) else v for v in row]
+    sheet.append(xlsx_row(sheet=sheet, values=values))
 
 
 def _workbook(questions: list[ParsedQuestion], *, with_instructions: bool) -> bytes:
@@ -819,7 +796,8 @@ def export_csv(questions: Iterable) -> bytes:
     writer = csv.writer(output, lineterminator="\r\n")
     writer.writerow(HEADERS)
     for question in as_parsed(questions):
-        writer.writerow(["" if v is None else v for v in question_row(question)])
+        # Text that starts like a formula gets a leading quote; read_csv takes it off again.
+        writer.writerow(csv_row("" if v is None else v for v in question_row(question)))
     return output.getvalue().encode("utf-8-sig")
 
 

@@ -3,8 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from .forms import LoginForm
 from .models import StaffProfile
@@ -39,6 +41,14 @@ def login_locked_out(request, original_response=None, credentials=None):
         {"message": lockout_message(), "login_url": login_url},
         status=settings.AXES_HTTP_RESPONSE_CODE,
     )
+
+
+@login_required
+@require_POST
+def keepalive(request):
+    """The exam paper calls this every few minutes, so that reading a long paper is not taken
+    for idleness (portal.organisation.idle records the request). CSRF-checked like any POST."""
+    return JsonResponse({"alive": True, "idle_timeout": settings.SESSION_IDLE_TIMEOUT})
 
 
 def _require_people_access(user) -> None:

@@ -57,6 +57,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signed-in sessions end after SESSION_IDLE_TIMEOUT without a request.
+    "portal.organisation.idle.IdleTimeoutMiddleware",
+    # An address that failed to log in too often waits (429) before trying again.
+    "portal.organisation.throttle.LoginThrottleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, as django-axes requires: turns a lock-out into the Chinese lock-out page.
@@ -117,28 +121,51 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# At least 10 characters of three of the four classes (upper, lower, digit, symbol), not
+# containing the username, not like the name or e-mail, not a common password.
 AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "portal.organisation.passwords.EnterprisePasswordValidator",
+        "OPTIONS": {"min_length": 10, "min_classes": 3},
+    },
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+# Wagtail's page and document privacy send anonymous visitors to our login page too.
+WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
+
+# Sessions end when the browser closes, and after SESSION_IDLE_TIMEOUT seconds (default 30
+# minutes, at least 5) without a request; the exam paper pings /accounts/keepalive/ every 4 minutes.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_IDLE_TIMEOUT = max(300, int(os.environ.get("SESSION_IDLE_TIMEOUT", "1800")))
 
 # Login throttling (django-axes): 5 wrong passwords for one username from one address lock that
 # pair out for 15 minutes, on our login page and the Wagtail admin's alike; a success resets it.
+# A disabled account's password goes through the same count (portal.organisation.backends).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "portal.organisation.backends.LoginBackend",
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.organisation.views.login_locked_out"
+# The client's address: the connection's, or behind TRUSTED_PROXY_COUNT proxies (a load
+# balancer: 1) the one the outermost of them saw, from X-Forwarded-For; a client's own
+# X-Forwarded-For entries are never used. (django-ipware is not installed: axes' AXES_IPWARE_*
+# settings would do nothing.)
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "portal.organisation.throttle.client_address"
+# Per address, whatever the usernames: after 30 failed logins in a 10-minute window, logins from
+# that address wait until the window ends (429). Counted in the shared cache (Redis in production).
+LOGIN_THROTTLE_FAILURES = int(os.environ.get("LOGIN_THROTTLE_FAILURES", "30"))
+LOGIN_THROTTLE_WINDOW = int(os.environ.get("LOGIN_THROTTLE_WINDOW", "600"))
+LOGIN_THROTTLE_DELAY = int(os.environ.get("LOGIN_THROTTLE_DELAY", "10"))
 
 # Content-Security-Policy (django-csp 4). Our pages run only our own static scripts and styles:
 # no inline script, no inline style, no other origin. The Wagtail admin renders a few inline
@@ -207,6 +234,10 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 FIXTURES_DIR = BASE_DIR / "fixtures"
+
+# Practice answers per person: at most N in each window (seconds, N). Slows harvesting of keys
+# through practice without getting in the way of real study (one question every five seconds).
+PRACTICE_ANSWER_LIMITS = [(60, 12), (3600, 300)]
 
 LOGGING = {
     "version": 1,

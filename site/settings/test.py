@@ -11,3 +11,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Every test client comes from 127.0.0.1 and the cache outlives a test, so the per-address login
+# throttle would let one test's failed logins refuse the next test's; the tests of the throttle
+# set their own limit (tests/test_authentication.py).
+LOGIN_THROTTLE_FAILURES = 1_000_000

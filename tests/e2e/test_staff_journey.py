@@ -3,12 +3,15 @@ in the middle and finds every answer still there (from the server, not the brows
 submits, and sees the result and the review."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from cases.models import CasePage
-from quizzes.models import AnswerRecord, Attempt, QuestionType
+from quizzes import services
+from quizzes.models import PRACTICE_USAGES, AnswerRecord, Attempt, Exam, QuestionType
 
 from .conftest import unique
 from .helpers import (
@@ -27,9 +30,10 @@ pytestmark = pytest.mark.e2e
 
 
 def a_case_with_questions() -> CasePage:
+    """A case with questions practice may serve (active, not exam-only)."""
     return (
         CasePage.objects.live()
-        .filter(questions__status="active")
+        .filter(questions__status="active", questions__usage__in=PRACTICE_USAGES)
         .distinct()
         .order_by("path")
         .first()
@@ -38,6 +42,9 @@ def a_case_with_questions() -> CasePage:
 
 def test_staff_reads_practises_sits_reloads_and_sees_the_review(open_session):
     staff = user(STAFF)
+    # Practice is closed while a person sits an exam: finish any paper another journey left open.
+    for left_open in Attempt.objects.filter(user=staff, status=Attempt.Status.IN_PROGRESS):
+        services.submit_attempt(attempt_id=left_open.pk, now=timezone.now())
     case = a_case_with_questions()
     title = unique("营业二班月考")
     exam = monthly_exam(
@@ -149,6 +156,14 @@ def test_staff_reads_practises_sits_reloads_and_sees_the_review(open_session):
     # The result and the review ---------------------------------------------------------------
     expect(page.locator(".result-box .score strong")).to_have_text(points(attempt.score))
     expect(page.locator(".result-box")).to_contain_text("简答题正在等待阅卷")
+    # A monthly exam shows no key while others may still be sitting it ...
+    expect(page.locator(".review-note")).to_contain_text("结束作答后公布")
+    expect(page.locator("article.review")).to_have_count(0)
+    session.shot("09a-result-before-close")
+    # ... and the review once the exam is over.
+    Exam.objects.filter(pk=exam.pk).update(closes_at=timezone.now() - timedelta(seconds=1))
+    page.reload()
+    page.wait_for_load_state("networkidle")
     reviews = page.locator("article.review")
     expect(reviews).to_have_count(len(items))
     expect(page.locator("article.review.wrong")).to_have_count(1)

@@ -15,5 +15,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         summary = close_due_exams(now=timezone.now())
         self.stdout.write(
-            f"自动交卷 {summary.submitted} 份，结束考试 {summary.closed_exams} 场，记录缺考 {summary.missed} 人。"
+            f"自动交卷 {summary.submitted} 份，结束考试 {summary.closed_exams} 场，"
+            f"记录缺考 {summary.missed} 人，公布答题明细（入错题本）{summary.released} 份。"
         )

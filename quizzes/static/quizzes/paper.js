@@ -91,6 +91,8 @@
         return;
       }
       setState(position, "未保存：" + result.data.error, "error");
+      // Signed out (idle too long): the answer stays here and is sent again after logging in.
+      if (result.status === 401) return;
       if (result.data.submitted) { finish(result.data.error); }
       else { delete pending[position]; remember(); }
     }).catch(function () {
@@ -163,6 +165,20 @@
       if (fieldsetFor(position)) { pending[position] = saved[position]; send(position); }
     });
   } catch (e) { /* nothing stored */ }
+
+  // Reading a long paper is not idleness: the server ends a session after a while without a
+  // request, so the open paper says it is still here every four minutes.
+  var keepaliveUrl = form.dataset.keepaliveUrl;
+  if (keepaliveUrl) {
+    setInterval(function () {
+      if (finished) return;
+      fetch(keepaliveUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Accept": "application/json", "X-CSRFToken": csrf }
+      }).catch(function () { /* the next ping or save tries again */ });
+    }, 4 * 60 * 1000);
+  }
 
   window.addEventListener("beforeunload", function (event) {
     if (!finished && Object.keys(pending).length) { event.preventDefault(); event.returnValue = ""; }
