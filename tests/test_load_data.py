@@ -12,7 +12,7 @@ from django.utils import timezone
 from wagtail.search.backends import get_search_backend
 
 from portal.organisation.models import StaffProfile
-from quizzes import loadgen, services
+from quizzes import services
 from quizzes.assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
 from quizzes.drawing import draw_paper
 from quizzes.grading import validate_answer_key
@@ -26,6 +26,7 @@ from quizzes.models import (
     QuestionCategory,
     QuestionType,
 )
+from tools.loadtesting import loadgen
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,6 @@ import pytest
 from django.utils import timezone
 
 from quizzes import services
-from quizzes.load_check import SaveEvent, expected_answers
-from quizzes.load_exam import prepare_load_exam, verify_load_run
 from quizzes.models import AnswerRecord, AttemptQuestion, QuestionType
 from tests.load.exam_client import (
     NotLoopback,
@@ -22,6 +20,8 @@ from tests.load.exam_client import (
     random_response,
 )
 from tests.quiz_factories import make_blueprint, make_exam
+from tools.loadtesting.load_check import SaveEvent, expected_answers
+from tools.loadtesting.load_exam import prepare_load_exam, verify_load_run
 
 PLAN = {"sessions": [], "session_cookie": "sessionid", "csrf_cookie": "csrftoken"}
 

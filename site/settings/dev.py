@@ -8,3 +8,6 @@ DEBUG = True
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# Development tools (load data, load-test exam): never part of production.
+INSTALLED_APPS = [*INSTALLED_APPS, "tools.loadtesting"]  # noqa: F405

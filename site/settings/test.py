@@ -15,3 +15,5 @@ STORAGES = {
 # throttle would let one test's failed logins refuse the next test's; the tests of the throttle
 # set their own limit (tests/test_authentication.py).
 LOGIN_THROTTLE_FAILURES = 1_000_000
+# The load tools are tested too (tests/tools/); production never installs them.
+INSTALLED_APPS = [*INSTALLED_APPS, "tools.loadtesting"]  # noqa: F405

@@ -14,6 +14,8 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
 fi
 pg_isready -h 127.0.0.1 -p 5432
 
+# Development settings with the load tools (generate_load_data) installed, debug off.
+export DJANGO_SETTINGS_MODULE=portal.settings.bench
 export DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/training_bench}"
 name="${DATABASE_URL##*/}"
 server="${DATABASE_URL%/*}/postgres"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.bench")
 
 import django  # noqa: E402
 
@@ -41,7 +41,7 @@ from django.utils import timezone  # noqa: E402
 from portal.organisation.models import StaffProfile, Unit  # noqa: E402
 from portal.search.cjk import normalise_query, query_tokens  # noqa: E402
 from portal.search.selectors import site_search  # noqa: E402
-from quizzes import loadgen, services  # noqa: E402
+from quizzes import services  # noqa: E402
 from quizzes.assessment import exports  # noqa: E402
 from quizzes.assessment.models import AssessmentRecord  # noqa: E402
 from quizzes.assessment.services import month_of  # noqa: E402
@@ -55,6 +55,7 @@ from quizzes.models import (  # noqa: E402
     Question,
     QuestionType,
 )
+from tools.loadtesting import loadgen  # noqa: E402
 
 SEARCH_QUERIES = [
     "停电",

@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
-from quizzes.load_check import SaveEvent, expected_answers
+from tools.loadtesting.load_check import SaveEvent, expected_answers
 
 LOOPBACK = "127.0.0.1"
 # Like a browser, the client waits for a slow server rather than giving up and sending the next

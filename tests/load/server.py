@@ -1,5 +1,6 @@
 """Start, wait for, kill and stop `deploy/serve.sh` (the process behind `make serve`) for the load
-and crash tests, and run manage.py with the very same settings (deploy/env.sh)."""
+and crash tests, and run manage.py against the same database and cache (deploy/env.sh), with the
+load tools installed (portal.settings.loadtest)."""
 
 import http.client
 import os
@@ -33,10 +34,17 @@ def server_environment(*, database_url: str, redis_url: str, port: int, cache_pr
     return env
 
 
+# The server's production settings plus the load tools (prepare_load_exam, verify_load_exam),
+# which production alone does not install.
+MANAGE_SETTINGS = "portal.settings.loadtest"
+
+
 def manage(env: dict, *args: str, capture: bool = False) -> subprocess.CompletedProcess:
-    """manage.py with deploy/env.sh applied on top of `env` (same settings as the server)."""
+    """manage.py with deploy/env.sh applied on top of `env` (the server's database, cache and
+    secrets), under the load-test settings (production + the load tools)."""
+    command = f'. deploy/env.sh && DJANGO_SETTINGS_MODULE={MANAGE_SETTINGS} exec .venv/bin/python manage.py "$@"'
     return subprocess.run(
-        ["bash", "-c", '. deploy/env.sh && exec .venv/bin/python manage.py "$@"', "manage", *args],
+        ["bash", "-c", command, "manage", *args],
         cwd=ROOT,
         env=env,
         check=not capture,

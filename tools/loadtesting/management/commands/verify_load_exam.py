@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from quizzes.load_exam import SaveEvent, verify_load_run
+from tools.loadtesting.load_exam import SaveEvent, verify_load_run
 
 
 class Command(BaseCommand):

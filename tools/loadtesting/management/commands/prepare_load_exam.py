@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from quizzes.load_exam import LoadExamError, prepare_load_exam
+from tools.loadtesting.load_exam import LoadExamError, prepare_load_exam
 
 
 class Command(BaseCommand):

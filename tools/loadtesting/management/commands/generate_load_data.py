@@ -1,12 +1,12 @@
 """manage.py generate_load_data [--questions 100000] [--staff 10000] [--months 12]
 
-The benchmarks' data set (`make bench`): see quizzes/loadgen.py. Safe to run again: only what is
+The benchmarks' data set (`make bench`): see tools/loadtesting/loadgen.py. Safe to run again: only what is
 missing is created."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from quizzes import loadgen
 from quizzes.assessment.selectors import parse_month
+from tools.loadtesting import loadgen
 
 
 class Command(BaseCommand):

@@ -22,13 +22,13 @@ from django.utils import timezone
 
 from portal.organisation.models import Position, StaffProfile, Unit
 from portal.organisation.roles import Role, ensure_role_groups
+from quizzes.drawing import blank_count
+from quizzes.grading import normalise_response
+from quizzes.loaders import DEMO_SECTIONS, ensure_blueprint
+from quizzes.models import AnswerRecord, Attempt, AttemptQuestion, Blueprint
+from quizzes.scheduling import ExamPlan, schedule_exam
 
-from .drawing import blank_count
-from .grading import normalise_response
 from .load_check import SaveEvent, expected_answers
-from .loaders import DEMO_SECTIONS, ensure_blueprint
-from .models import AnswerRecord, Attempt, AttemptQuestion, Blueprint
-from .scheduling import ExamPlan, schedule_exam
 
 LOAD_UNIT_CODE = "LOADTEST"
 LOAD_UNIT_NAME = "负载测试单位"

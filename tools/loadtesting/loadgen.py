@@ -27,12 +27,11 @@ from wagtail.search.models import IndexEntry
 
 from portal.organisation.models import Position, StaffProfile, Unit
 from portal.organisation.roles import Role, ensure_role_groups
-
-from .assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
-from .assessment.scoring import composite
-from .assessment.services import scheme_for
-from .grading import BLANK, validate_answer_key
-from .models import (
+from quizzes.assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
+from quizzes.assessment.scoring import composite
+from quizzes.assessment.services import scheme_for
+from quizzes.grading import BLANK, validate_answer_key
+from quizzes.models import (
     Blueprint,
     BlueprintSection,
     Exam,

@@ -1,5 +1,6 @@
 """What a load or crash test may expect to find after it ran: plain Python, no Django, so the
-HTTP client in tests/load/ and the database check in quizzes/load_exam.py use the same rule."""
+HTTP client in tests/load/ and the database check in tools/loadtesting/load_exam.py use the same
+rule."""
 
 from dataclasses import dataclass
 

@@ -1,0 +1,1 @@
+"""Load data for the benchmarks and the load and crash tests' exam, sessions and checks."""
