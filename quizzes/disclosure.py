@@ -16,6 +16,8 @@ from datetime import datetime
 
 from django.db.models import Q
 
+from portal.organisation.permissions import can_mark_attempt
+
 from .models import AnswersShown, Attempt, Exam, Question, QuestionUsage, ReviewVisibility
 from .timing import SAVE_GRACE
 
@@ -80,12 +82,6 @@ def policy_open(*, attempt: Attempt, now: datetime) -> bool:
     return exam_policy_open(exam=attempt.exam, now=now)
 
 
-def _is_marker(viewer, attempt: Attempt) -> bool:
-    from .marking import can_mark_attempt
-
-    return can_mark_attempt(user=viewer, attempt=attempt)
-
-
 def attempt_disclosure(*, attempt: Attempt, viewer, now: datetime) -> Disclosure:
     """What `viewer` may see of each question of `attempt` now.
 
@@ -111,7 +107,7 @@ def _disclosure(attempt: Attempt, viewer, is_open: bool) -> Disclosure:
     if viewer is None or not viewer.is_authenticated:
         return NOTHING
     if attempt.user_id != viewer.pk:
-        return EVERYTHING if _is_marker(viewer, attempt) else NOTHING
+        return EVERYTHING if can_mark_attempt(viewer, attempt) else NOTHING
     if attempt.status in (Attempt.Status.IN_PROGRESS, Attempt.Status.VOIDED):
         return NOTHING
     visibility = attempt.rules.get("review_visibility", ReviewVisibility.FULL)

@@ -3,29 +3,12 @@
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from portal.organisation.selectors import can_see_everyone, visible_profiles
+from portal.organisation.permissions import can_mark, can_see_everyone
+from portal.organisation.selectors import visible_profiles
 
 from .models import Attempt, AttemptQuestion, QuestionType
 
 MARKED_STATUSES = [Attempt.Status.PENDING_REVIEW, Attempt.Status.GRADED]
-
-
-def can_mark(user) -> bool:
-    """Supervisors mark their teams' papers; HR and administrators may mark everyone's."""
-    return user.is_authenticated and (
-        user.has_perm("organisation.view_team_records")
-        or user.has_perm("organisation.view_all_records")
-    )
-
-
-def can_mark_attempt(*, user, attempt) -> bool:
-    """May this user see and mark this paper (a supervisor in scope, HR, an administrator)?
-    Never their own."""
-    if not can_mark(user) or attempt.user_id == user.pk:
-        return False
-    if can_see_everyone(user):
-        return True
-    return visible_profiles(user).filter(user_id=attempt.user_id).exists()
 
 
 def _markable_items(*, user) -> QuerySet[AttemptQuestion]:

@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
+from portal.organisation.permissions import can_mark, requires
+
 from . import disclosure, marking, services
 from .forms import MarkingForm
 
@@ -16,9 +18,7 @@ QUEUE_PAGE_SIZE = 30
 NO_MARKING_ACCESS = "只有班组长、值长和人资人员可以阅卷。"
 
 
-def _require_marker(user) -> None:
-    if not marking.can_mark(user):
-        raise PermissionDenied(NO_MARKING_ACCESS)
+def _not_sitting_an_exam(user) -> None:
     if disclosure.open_attempt_exists(user=user, now=timezone.now()):
         raise PermissionDenied("您正在参加考试，考试期间不能阅卷。请交卷后再来。")
 
@@ -29,8 +29,9 @@ def _person(item) -> str:
 
 
 @login_required
+@requires(can_mark, NO_MARKING_ACCESS)
 def marking_queue(request):
-    _require_marker(request.user)
+    _not_sitting_an_exam(request.user)
     items = marking.pending_short_answers(user=request.user)
     exams = marking.pending_by_exam(user=request.user)
     selected_exam = request.GET.get("exam", "")
@@ -52,8 +53,9 @@ def marking_queue(request):
 
 
 @login_required
+@requires(can_mark, NO_MARKING_ACCESS)
 def mark_item(request, item_id: int):
-    _require_marker(request.user)
+    _not_sitting_an_exam(request.user)
     item = marking.markable_item_or_404(user=request.user, item_id=item_id)
     gate = disclosure.attempt_disclosure(
         attempt=item.attempt, viewer=request.user, now=timezone.now()

@@ -176,7 +176,7 @@ def grant_extra_time(*, by, attempt_id: int, minutes: int, now: datetime) -> Att
 
 
 def void_attempt(*, by, attempt_id: int, reason: str, now: datetime) -> Attempt:
-    from .assessment.services import month_of, refresh_exam_score
+    from .assessment.services import refresh_exam_score
 
     if not (reason or "").strip():
         raise services.ExamError("作废必须填写原因。")
@@ -193,7 +193,7 @@ def void_attempt(*, by, attempt_id: int, reason: str, now: datetime) -> Attempt:
         profile = StaffProfile.objects.select_related("unit").get(user_id=attempt.user_id)
         refresh_exam_score(
             profile=profile,
-            month=month_of(attempt.exam.month),
+            month=attempt.exam.month,
             reason=f"作答作废（{attempt.exam.title}）：{attempt.void_reason}",
             by=by,
             job="作废作答",

@@ -21,9 +21,9 @@ from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
 from cases.models import CasePage, QAItem, RuleItem, SourceDocument
+from portal.months import month_of
 from portal.organisation.models import Unit
 from quizzes import scheduling, services
-from quizzes.assessment import services as assessment
 from quizzes.assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
 from quizzes.models import Attempt, AttemptQuestion, Exam, QuestionType
 from tests.quiz_factories import make_blueprint, make_exam
@@ -86,7 +86,7 @@ def schedule(team_leader, title: str, blueprint, **plan) -> Exam:
         plan=scheduling.ExamPlan(
             title=title,
             blueprint=blueprint,
-            month=assessment.month_of(now),
+            month=month_of(now),
             opens_at=now - timedelta(minutes=5),
             closes_at=now + timedelta(hours=2),
             units=[Unit.objects.get(code="CG-YYT-2")],
@@ -645,7 +645,7 @@ def test_grid_fields_naming_another_units_records_are_ignored(world, user_by_use
     """The grid's field names carry record ids (r<id>-…); naming a record of another team in a
     POST changes nothing there."""
     other = user_by_username("DL1014")  # 营业一班
-    month = assessment.month_of(timezone.now())
+    month = month_of(timezone.now())
     record = AssessmentRecord.objects.create(
         profile=other.staff_profile, unit=other.staff_profile.unit, month=month
     )

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
+from portal.months import month_of
 from portal.organisation.models import StaffProfile, Unit
 from quizzes import scheduling, services
 from quizzes.assessment import services as assessment
@@ -88,8 +89,8 @@ def test_the_nearest_scheme_applies():
 
 def test_month_is_local_time():
     moment = datetime(2026, 12, 1, 7, 30, tzinfo=SHANGHAI)  # 2026-11-30 23:30 UTC
-    assert assessment.month_of(moment) == date(2026, 12, 1)
-    assert assessment.month_of(moment.astimezone(ZoneInfo("UTC"))) == date(2026, 12, 1)
+    assert month_of(moment) == date(2026, 12, 1)
+    assert month_of(moment.astimezone(ZoneInfo("UTC"))) == date(2026, 12, 1)
 
 
 # Scheduling ------------------------------------------------------------------------------------

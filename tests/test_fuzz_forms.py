@@ -20,6 +20,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from portal.months import month_of
 from portal.organisation.models import Unit
 from quizzes import practice, scheduling, services
 from quizzes.assessment import services as assessment
@@ -403,7 +404,7 @@ def sitting(team_leader, staff_user):
         plan=scheduling.ExamPlan(
             title="模糊测试监考",
             blueprint=blueprint,
-            month=assessment.month_of(now),
+            month=month_of(now),
             opens_at=now - timedelta(minutes=5),
             closes_at=now + timedelta(hours=3),
             units=[Unit.objects.get(code="CG-YYT-2")],

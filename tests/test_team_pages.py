@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from portal.months import month_of
 from portal.organisation.models import StaffProfile, Unit
 from quizzes import scheduling, services
 from quizzes.assessment import services as assessment
@@ -42,7 +43,7 @@ def exam(team_leader, blueprint):
     plan = scheduling.ExamPlan(
         title="11月营业二班月考",
         blueprint=blueprint,
-        month=assessment.month_of(now),
+        month=month_of(now),
         opens_at=now - timedelta(minutes=5),
         closes_at=now + timedelta(hours=2),
         units=[unit("CG-YYT-2")],

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from portal.months import month_of, months_ending, shift_month
 from portal.organisation.models import StaffProfile, Unit
 from quizzes import scheduling
 from quizzes import services as exam_services
@@ -49,12 +50,7 @@ class DemoHistoryResult:
 
 def history_months(today: date) -> list[date]:
     """The HISTORY_MONTHS months before today's month, oldest first."""
-    first = today.replace(day=1)
-    months = []
-    for back in range(HISTORY_MONTHS, 0, -1):
-        index = first.year * 12 + first.month - 1 - back
-        months.append(date(index // 12, index % 12 + 1, 1))
-    return months
+    return months_ending(shift_month(month_of(today), -1), HISTORY_MONTHS)
 
 
 def _local(day: date, hour: int, minute: int = 0) -> datetime:

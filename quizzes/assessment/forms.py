@@ -1,30 +1,19 @@
 """Forms for supervisors: scheduling a monthly exam, extra time, voiding, uploading a sheet."""
 
-import re
 from datetime import date
 
 from django import forms
 from django.db.models import Q
 
+from portal.months import parse_month
 from portal.organisation.models import path_ids
+from portal.organisation.permissions import can_see_everyone, supervised_units
 from portal.organisation.selectors import visible_profiles, visible_units
 from quizzes.models import AnswersShown, Blueprint, Exam
 
 from .uploads import MAX_UPLOAD_BYTES
 
-MONTH_INPUT = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 LOCAL_DATETIME = "%Y-%m-%dT%H:%M"
-
-
-def parse_month(text: str | None) -> date | None:
-    """'2026-11' → date(2026, 11, 1); None for anything else."""
-    match = MONTH_INPUT.match(text or "")
-    if not match:
-        return None
-    year, month = int(match[1]), int(match[2])
-    if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        return None
-    return date(year, month, 1)
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -130,10 +119,10 @@ class ExamScheduleForm(forms.Form):
         text = self.cleaned_data.get("month", "")
         if not text.strip():
             return None
-        month = parse_month(text)
-        if month is None:
-            raise forms.ValidationError("考核月份格式应为 YYYY-MM，例如 2026-11。")
-        return month
+        try:
+            return parse_month(text)
+        except ValueError:
+            raise forms.ValidationError("考核月份格式应为 YYYY-MM，例如 2026-11。") from None
 
     def clean(self):
         data = super().clean()
@@ -146,8 +135,6 @@ class ExamScheduleForm(forms.Form):
 def team_exams(user):
     """Monthly exams a supervisor may see: created by them, or for units or people in their scope
     (an exam for a unit above theirs is for their people too). HR and administrators: all."""
-    from portal.organisation.selectors import can_see_everyone, supervised_units
-
     exams = Exam.objects.select_related("blueprint", "created_by")
     if can_see_everyone(user):
         return exams.filter(Q(month__isnull=False) | Q(created_by=user))

@@ -5,7 +5,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -14,8 +13,11 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from portal.months import month_of, parse_month, shift_month
 from portal.organisation.models import StaffProfile, Unit
-from portal.organisation.selectors import can_see_everyone, visible_units
+from portal.organisation.permissions import can_manage_months, can_view_reports, requires
+from portal.organisation.selectors import visible_units
+from portal.scope import requested_month, requested_unit
 
 from . import charts, exports, selectors, services
 from .models import AssessmentMonth, HeldScoreChange
@@ -25,38 +27,24 @@ NO_REPORT_ACCESS = "只有人资和班组长、值长可以查看考核汇总；
 NO_LOCK_ACCESS = "只有人资可以锁定或重新开放月份。"
 
 
-def _require_reports(user) -> None:
-    if not selectors.can_view_reports(user):
-        raise PermissionDenied(NO_REPORT_ACCESS)
+reports_only = requires(can_view_reports, NO_REPORT_ACCESS)
 
 
 def _unit(request, user) -> Unit:
-    code = (request.GET.get("unit") or "").strip()
-    if not code:
-        unit = selectors.default_unit(user)
-        if unit is None:
-            raise PermissionDenied(NO_REPORT_ACCESS)
-        return unit
-    unit = selectors.unit_in_scope(user=user, code=code)
-    if unit is None:
-        raise Http404("单位不存在或不在您的管辖范围内。")
-    return unit
+    return requested_unit(
+        request,
+        units=lambda: visible_units(user),
+        default=lambda: selectors.default_unit(user),
+        no_unit=NO_REPORT_ACCESS,
+    )
 
 
 def _month(request, *, user, unit: Unit) -> date:
-    text = (request.GET.get("month") or "").strip()
-    if text:
-        try:
-            return selectors.parse_month(text)
-        except ValueError as error:
-            messages.error(request, str(error))
-    latest = selectors.latest_month_with_records(user=user, unit=unit)
-    return latest or services.month_of(timezone.now())
+    def latest() -> date:
+        found = selectors.latest_month_with_records(user=user, unit=unit)
+        return found or month_of(timezone.now())
 
-
-def _shift(month: date, months: int) -> date:
-    index = month.year * 12 + month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
+    return requested_month(request, default=latest)
 
 
 def page_url(*, unit: Unit, month: date) -> str:
@@ -68,9 +56,9 @@ def page_url(*, unit: Unit, month: date) -> str:
 
 
 @login_required
+@reports_only
 def hr_assessments(request):
     user = request.user
-    _require_reports(user)
     unit = _unit(request, user)
     month = _month(request, user=user, unit=unit)
     names = selectors.UnitNames.load()
@@ -85,15 +73,15 @@ def hr_assessments(request):
             "unit": unit,
             "month": month,
             "month_text": f"{month:%Y-%m}",
-            "previous_url": page_url(unit=unit, month=_shift(month, -1)),
-            "next_url": page_url(unit=unit, month=_shift(month, 1)),
+            "previous_url": page_url(unit=unit, month=shift_month(month, -1)),
+            "next_url": page_url(unit=unit, month=shift_month(month, 1)),
             "unit_options": _unit_options(user),
             "overview": selectors.month_overview(user=user, unit=unit, month=month),
             "header": selectors.EXPORT_HEADER,
             "rows": rows,
             "page": page,
             "query": query,
-            "can_manage": can_see_everyone(user),
+            "can_manage": can_manage_months(user),
             "exam_charts": _exam_charts(user=user, unit=unit, month=month),
             "weak_chart": _weak_chart(user=user, unit=unit, month=month),
             "trend_chart": _trend_chart(user=user, unit=unit),
@@ -161,10 +149,9 @@ def _trend_chart(*, user, unit: Unit) -> charts.Chart:
 
 def _export(request, fmt: str):
     user = request.user
-    _require_reports(user)
     unit = _unit(request, user)
     try:
-        month = selectors.parse_month(request.GET.get("month", ""))
+        month = parse_month(request.GET.get("month", ""))
     except ValueError as error:
         messages.error(request, f"导出失败：{error}")
         return redirect(reverse("quizzes:hr_assessments") + "?" + urlencode({"unit": unit.code}))
@@ -174,27 +161,27 @@ def _export(request, fmt: str):
 
 
 @login_required
+@reports_only
 def hr_export_csv(request):
     return _export(request, "csv")
 
 
 @login_required
+@reports_only
 def hr_export_xlsx(request):
     return _export(request, "xlsx")
 
 
 def _month_action(request, action):
-    if not can_see_everyone(request.user):
-        raise PermissionDenied(NO_LOCK_ACCESS)
     unit = Unit.objects.filter(code=request.POST.get("unit", "")).first()
     if unit is None:
         raise Http404("单位不存在。")
     back = Unit.objects.filter(code=request.POST.get("back", "")).first() or unit
     try:
-        month = selectors.parse_month(request.POST.get("month", ""))
+        month = parse_month(request.POST.get("month", ""))
     except ValueError as error:
         messages.error(request, str(error))
-        return redirect(page_url(unit=back, month=services.month_of(timezone.now())))
+        return redirect(page_url(unit=back, month=month_of(timezone.now())))
     try:
         message = action(unit, month)
     except services.AssessmentError as error:
@@ -206,6 +193,7 @@ def _month_action(request, action):
 
 @login_required
 @require_POST
+@requires(can_manage_months, NO_LOCK_ACCESS)
 def hr_lock_month(request):
     def lock(unit, month):
         services.lock_month(unit=unit, month=month, by=request.user)
@@ -216,6 +204,7 @@ def hr_lock_month(request):
 
 @login_required
 @require_POST
+@requires(can_manage_months, NO_LOCK_ACCESS)
 def hr_reopen_month(request):
     def reopen(unit, month):
         services.reopen_month(
@@ -227,9 +216,9 @@ def hr_reopen_month(request):
 
 
 @login_required
+@reports_only
 def held_scores(request):
     """待处理成绩变更: automatic scores that arrived for a submitted or locked month."""
-    _require_reports(request.user)
     status = request.GET.get("status", "pending")
     changes = selectors.held_changes_page(user=request.user, status=status)
     page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -247,8 +236,8 @@ def held_scores(request):
 
 @login_required
 @require_POST
+@reports_only
 def held_score_decide(request, change_id: int):
-    _require_reports(request.user)
     decision = request.POST.get("decision", "")
     if decision not in ("apply", "dismiss"):
         messages.error(request, "请选择“采用”或“不采用”。")

@@ -2,7 +2,6 @@
 exam statistics and trend, a person's own history. Every query is restricted to what the viewer
 may see (portal.organisation.selectors.visible_profiles); nothing here writes."""
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -12,17 +11,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portal.organisation.models import StaffProfile, Unit
-from portal.organisation.selectors import (
-    can_see_everyone,
-    supervised_units,
-    visible_profiles,
-    visible_units,
-)
+from portal.organisation.permissions import can_see_everyone, can_view_reports, supervised_units
+from portal.organisation.selectors import visible_profiles, visible_units
 
 from .models import COMPONENTS, AssessmentMonth, AssessmentRecord, HeldScoreChange
 from .scoring import exam_percentage
-
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
 EXPORT_HEADER = [
     "工号",
@@ -42,32 +35,11 @@ NUMBER_COLUMNS = {*COMPONENT_FIELDS, "composite", "bonus_coefficient"}
 EXPORT_CHUNK = 500
 
 
-def parse_month(text: str) -> date:
-    """ "2026-12" → date(2026, 12, 1); ValueError with a Chinese message otherwise."""
-    match = MONTH_PATTERN.match((text or "").strip())
-    if not match:
-        raise ValueError(f"月份“{text}”格式不正确，应为 YYYY-MM，例如 2026-12。")
-    year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
-        raise ValueError(f"月份“{text}”不存在，应为 YYYY-MM，例如 2026-12。")
-    return date(year, month, 1)
-
-
-def can_view_reports(user) -> bool:
-    """HR (and administrators) see every unit; supervisors their own scope; staff none."""
-    return user.is_authenticated and (can_see_everyone(user) or supervised_units(user).exists())
-
-
 def default_unit(user) -> Unit | None:
     """The unit a report opens on: the company for HR, the first supervised unit otherwise."""
     if can_see_everyone(user):
         return Unit.objects.filter(parent=None).order_by("sort_order", "path").first()
     return supervised_units(user).order_by("path").first()
-
-
-def unit_in_scope(*, user, code: str) -> Unit | None:
-    """The unit with this code if the user may see it, else None (callers answer 404)."""
-    return visible_units(user).filter(code=code).first()
 
 
 # Held score changes ----------------------------------------------------------------------------
@@ -79,7 +51,7 @@ def held_changes_for(*, user) -> QuerySet[HeldScoreChange]:
     changes = HeldScoreChange.objects.all()
     if can_see_everyone(user):
         return changes
-    if not user.is_authenticated or not supervised_units(user).exists():
+    if not can_view_reports(user):
         return changes.none()
     return changes.filter(record__profile__in=visible_profiles(user)).exclude(
         record__profile__user=user

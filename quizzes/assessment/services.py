@@ -1,7 +1,7 @@
 """What changes assessment records: exam scores flowing in, supervisors' entries, the month's
 workflow. Every change of a value writes an AuditEntry in the same transaction."""
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -9,7 +9,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from portal.organisation.models import StaffProfile, Unit
-from portal.organisation.selectors import can_see_everyone, supervised_units, visible_profiles
+from portal.organisation.permissions import (
+    can_edit_records,
+    can_manage_months,
+    is_supervisor_of,
+)
+from portal.organisation.selectors import visible_profiles
 
 from .models import (
     ENTERED_COMPONENTS,
@@ -28,13 +33,6 @@ class AssessmentError(Exception):
 
 class ConflictError(AssessmentError):
     pass
-
-
-def month_of(moment: datetime | date) -> date:
-    """The assessment month of a moment, in local time (Asia/Shanghai), as the month's first day."""
-    if isinstance(moment, datetime):
-        moment = timezone.localtime(moment).date()
-    return moment.replace(day=1)
 
 
 def scheme_for(unit: Unit) -> AssessmentScheme:
@@ -315,10 +313,6 @@ def parse_component(name: str, raw) -> Decimal | int | None:
     return value.quantize(Decimal("0.01"))
 
 
-def can_edit_records(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or supervised_units(user).exists())
-
-
 def update_components(
     *, record_id: int, by, values: dict, expected_version: int, reason: str = "班组长录入"
 ) -> AssessmentRecord:
@@ -391,7 +385,7 @@ def _change_month(
 
 
 def _require_supervisor_of(unit: Unit, by, message: str) -> None:
-    if not supervised_units(by).filter(pk__in=unit.ancestor_ids).exists():
+    if not is_supervisor_of(by, unit):
         raise AssessmentError(message)
 
 
@@ -420,7 +414,7 @@ def withdraw_month(*, unit: Unit, month: date, by, reason: str) -> AssessmentMon
 
 
 def lock_month(*, unit: Unit, month: date, by) -> AssessmentMonth:
-    if not can_see_everyone(by):
+    if not can_manage_months(by):
         raise AssessmentError("只有人资可以锁定月份。")
     return _change_month(
         unit=unit,
@@ -433,7 +427,7 @@ def lock_month(*, unit: Unit, month: date, by) -> AssessmentMonth:
 
 
 def reopen_month(*, unit: Unit, month: date, by, reason: str) -> AssessmentMonth:
-    if not can_see_everyone(by):
+    if not can_manage_months(by):
         raise AssessmentError("只有人资可以重新开放已锁定的月份。")
     if not (reason or "").strip():
         raise AssessmentError("重新开放必须填写原因。")

@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -18,25 +17,21 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from portal.organisation.selectors import (
-    can_see_everyone,
+from portal.months import month_of
+from portal.organisation.permissions import (
+    can_monitor_exams,
+    is_supervisor,
+    requires,
     supervised_units,
-    visible_profiles,
-    visible_units,
 )
+from portal.organisation.selectors import visible_profiles, visible_units
+from portal.scope import requested_month, requested_unit
 from quizzes import scheduling
 from quizzes.models import AnswersShown, Attempt, Exam
 from quizzes.services import ExamError
 
 from . import services, uploads
-from .forms import (
-    ExamScheduleForm,
-    ExtraTimeForm,
-    UploadForm,
-    VoidForm,
-    parse_month,
-    team_exams,
-)
+from .forms import ExamScheduleForm, ExtraTimeForm, UploadForm, VoidForm, team_exams
 from .models import COMPONENTS, ENTERED_COMPONENTS, AssessmentMonth
 
 NO_SUPERVISOR_ACCESS = "只有班组长、值长可以使用此功能。"
@@ -45,18 +40,8 @@ EXAMS_PAGE_SIZE = 30
 REFRESH_SECONDS = 15
 
 
-def _is_supervisor(user) -> bool:
-    return user.is_superuser or user.has_perm("organisation.view_team_records")
-
-
-def _require_supervisor(user) -> None:
-    if not _is_supervisor(user):
-        raise PermissionDenied(NO_SUPERVISOR_ACCESS)
-
-
-def _require_viewer(user) -> None:
-    if not (_is_supervisor(user) or can_see_everyone(user)):
-        raise PermissionDenied(NO_MONITOR_ACCESS)
+supervisors_only = requires(is_supervisor, NO_SUPERVISOR_ACCESS)
+monitors_only = requires(can_monitor_exams, NO_MONITOR_ACCESS)
 
 
 def _exam_or_404(user, exam_id: int) -> Exam:
@@ -70,8 +55,8 @@ def _exam_or_404(user, exam_id: int) -> Exam:
 
 
 @login_required
+@monitors_only
 def exam_list(request):
-    _require_viewer(request.user)
     exams = team_exams(request.user).prefetch_related("audience_units", "audience_users")
     page = Paginator(exams.order_by("-opens_at", "-created_at"), EXAMS_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -79,7 +64,7 @@ def exam_list(request):
     return render(
         request,
         "assessment/team/exam_list.html",
-        {"page": page, "can_schedule": _is_supervisor(request.user)},
+        {"page": page, "can_schedule": is_supervisor(request.user)},
     )
 
 
@@ -95,8 +80,8 @@ def _initial_window() -> dict:
 
 
 @login_required
+@supervisors_only
 def exam_new(request):
-    _require_supervisor(request.user)
     form = ExamScheduleForm(
         request.POST if request.method == "POST" else None,
         user=request.user,
@@ -243,8 +228,8 @@ def _counts(rows: list[MonitorRow]) -> dict:
 
 
 @login_required
+@monitors_only
 def exam_monitor(request, exam_id: int):
-    _require_viewer(request.user)
     exam = _exam_or_404(request.user, exam_id)
     rows = monitor_rows(exam=exam, viewer=request.user, now=timezone.now())
     return render(
@@ -254,16 +239,16 @@ def exam_monitor(request, exam_id: int):
             "exam": exam,
             "rows": rows,
             "counts": _counts(rows),
-            "can_act": _is_supervisor(request.user),
+            "can_act": is_supervisor(request.user),
             "refresh_seconds": REFRESH_SECONDS,
         },
     )
 
 
 @login_required
+@monitors_only
 def exam_progress(request, exam_id: int):
     """The monitor's data as JSON (states and scores only, never a question or an answer)."""
-    _require_viewer(request.user)
     exam = _exam_or_404(request.user, exam_id)
     now = timezone.now()
     rows = monitor_rows(exam=exam, viewer=request.user, now=now)
@@ -279,7 +264,6 @@ def exam_progress(request, exam_id: int):
 
 
 def _attempt_action(request, exam_id: int, form_class, action) -> HttpResponse:
-    _require_supervisor(request.user)
     exam = _exam_or_404(request.user, exam_id)
     form = form_class(request.POST)
     if not form.is_valid():
@@ -305,6 +289,7 @@ def _person_of(attempt: Attempt) -> str:
 
 @login_required
 @require_POST
+@supervisors_only
 def exam_extra_time(request, exam_id: int):
     def give(exam, data):
         attempt = scheduling.grant_extra_time(
@@ -324,6 +309,7 @@ def exam_extra_time(request, exam_id: int):
 
 @login_required
 @require_POST
+@supervisors_only
 def exam_void(request, exam_id: int):
     def void(exam, data):
         attempt = scheduling.void_attempt(
@@ -340,21 +326,17 @@ def exam_void(request, exam_id: int):
 def _unit_and_month(request):
     """The unit (by code, within the supervisor's scope, else 404) and month (YYYY-MM)."""
     units = visible_units(request.user).order_by("path")
-    code = request.GET.get("unit", "").strip()
-    if code:
-        unit = units.filter(code=code).first()
-        if unit is None:
-            raise Http404("单位不存在或不在您的管辖范围内")
-    else:
-        unit = supervised_units(request.user).order_by("path").first() or units.first()
-        if unit is None:
-            raise PermissionDenied("您没有可管辖的单位，不能录入考核数据。")
-    text = request.GET.get("month", "")
-    month = parse_month(text)
-    if month is None:
-        if text:
-            messages.error(request, f"月份“{text}”格式不正确，应为 YYYY-MM；已显示本月。")
-        month = services.month_of(timezone.now())
+    unit = requested_unit(
+        request,
+        units=lambda: units,
+        default=lambda: supervised_units(request.user).order_by("path").first() or units.first(),
+        no_unit="您没有可管辖的单位，不能录入考核数据。",
+    )
+    month = requested_month(
+        request,
+        default=lambda: month_of(timezone.now()),
+        error="月份“{text}”格式不正确，应为 YYYY-MM；已显示本月。",
+    )
     return unit, month, units
 
 
@@ -438,8 +420,8 @@ def _records_page(
 
 
 @login_required
+@supervisors_only
 def records(request):
-    _require_supervisor(request.user)
     unit, month, units = _unit_and_month(request)
     if request.method != "POST":
         return _records_page(request, unit, month, units)
@@ -496,8 +478,8 @@ def records(request):
 
 
 @login_required
+@supervisors_only
 def records_template(request):
-    _require_supervisor(request.user)
     unit, month, _ = _unit_and_month(request)
     rows = uploads.team_records(by=request.user, unit=unit, month=month, create=False)
     response = HttpResponse(
@@ -512,8 +494,8 @@ def records_template(request):
 
 @login_required
 @require_POST
+@supervisors_only
 def records_upload(request):
-    _require_supervisor(request.user)
     unit, month, units = _unit_and_month(request)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():

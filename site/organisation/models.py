@@ -3,10 +3,45 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Substr
 
 
 def path_ids(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def subtree_condition(field: str, paths) -> Q | None:
+    """`field` starts with any of `paths` (a unit's subtree is one indexed prefix query);
+    None when there are no paths (nothing matches)."""
+    condition = None
+    for path in paths:
+        part = Q(**{f"{field}__startswith": path})
+        condition = part if condition is None else condition | part
+    return condition
+
+
+class SubtreeQuerySet(models.QuerySet):
+    """Rows filed under a unit (`unit_path_field`: where the unit's path is, from this model)."""
+
+    unit_path_field = "unit__path"
+
+    def in_subtree(self, path: str):
+        """In the unit whose path this is, or any unit below it."""
+        return self.filter(**{f"{self.unit_path_field}__startswith": path})
+
+    def in_unit(self, unit: "Unit"):
+        """In `unit` or any unit below it."""
+        return self.in_subtree(unit.path)
+
+    def in_subtrees(self, paths):
+        """In any of these units' subtrees (none when there are none)."""
+        condition = subtree_condition(self.unit_path_field, paths)
+        return self.none() if condition is None else self.filter(condition)
+
+
+class UnitQuerySet(SubtreeQuerySet):
+    unit_path_field = "path"
 
 
 class Unit(models.Model):
@@ -34,6 +69,8 @@ class Unit(models.Model):
     path = models.CharField("路径", max_length=255, editable=False, db_index=True, default="")
     sort_order = models.PositiveIntegerField("排序", default=0)
 
+    objects = UnitQuerySet.as_manager()
+
     class Meta:
         verbose_name = "单位"
         verbose_name_plural = "单位"
@@ -49,15 +86,17 @@ class Unit(models.Model):
             new_path = f"{parent_path}{self.pk}/"
             if new_path != self.path:
                 old_path = self.path
-                Unit.objects.filter(pk=self.pk).update(path=new_path)
                 if old_path:
-                    # Moving a unit moves its whole subtree.
-                    for descendant in Unit.objects.filter(path__startswith=old_path).exclude(
-                        pk=self.pk
-                    ):
-                        Unit.objects.filter(pk=descendant.pk).update(
-                            path=new_path + descendant.path[len(old_path) :]
+                    # Moving a unit moves its whole subtree: one UPDATE rewrites every path.
+                    Unit.objects.in_subtree(old_path).update(
+                        path=Concat(
+                            Value(new_path),
+                            Substr("path", len(old_path) + 1),
+                            output_field=models.CharField(),
                         )
+                    )
+                else:
+                    Unit.objects.filter(pk=self.pk).update(path=new_path)
                 self.path = new_path
 
     @property
@@ -73,7 +112,7 @@ class Unit(models.Model):
             raise ValidationError({"parent": "上级单位不能是本单位或其下级单位。"})
 
     def subtree(self) -> models.QuerySet["Unit"]:
-        return Unit.objects.filter(path__startswith=self.path)
+        return Unit.objects.in_subtree(self.path)
 
     @property
     def ancestor_ids(self) -> list[int]:
@@ -119,6 +158,8 @@ class StaffProfile(models.Model):
         related_name="supervisors",
         help_text="班组长、值长可查看这些单位及其下级单位的人员记录。",
     )
+
+    objects = SubtreeQuerySet.as_manager()
 
     class Meta:
         verbose_name = "员工档案"

@@ -1,33 +1,16 @@
-"""Read-side questions about people and units. Every view, report and export asks these."""
+"""Read-side questions about people and units: whose records a user may see. Every view, report
+and export asks these; who holds which role is portal.organisation.permissions."""
 
 from django.db.models import Q, QuerySet
 
-from .models import StaffProfile, Unit
-
-
-def can_see_everyone(user) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or user.has_perm("organisation.view_all_records")
-    )
-
-
-def supervised_units(user) -> QuerySet[Unit]:
-    """Units a supervisor is in charge of (each includes its whole subtree)."""
-    if not user.is_authenticated or not user.has_perm("organisation.view_team_records"):
-        return Unit.objects.none()
-    return Unit.objects.filter(supervisors__user=user)
+from .models import StaffProfile, Unit, subtree_condition
+from .permissions import can_see_everyone, supervised_units
 
 
 def visible_units(user) -> QuerySet[Unit]:
     if can_see_everyone(user):
         return Unit.objects.all()
-    prefixes = list(supervised_units(user).values_list("path", flat=True))
-    if not prefixes:
-        return Unit.objects.none()
-    condition = Q()
-    for prefix in prefixes:
-        condition |= Q(path__startswith=prefix)
-    return Unit.objects.filter(condition)
+    return Unit.objects.in_subtrees(supervised_units(user).values_list("path", flat=True))
 
 
 def visible_profiles(user) -> QuerySet[StaffProfile]:
@@ -42,8 +25,11 @@ def visible_profiles(user) -> QuerySet[StaffProfile]:
     if can_see_everyone(user):
         return StaffProfile.objects.all()
     condition = Q(user=user)
-    for prefix in supervised_units(user).values_list("path", flat=True):
-        condition |= Q(unit__path__startswith=prefix)
+    subtrees = subtree_condition(
+        "unit__path", supervised_units(user).values_list("path", flat=True)
+    )
+    if subtrees is not None:
+        condition |= subtrees
     return StaffProfile.objects.filter(condition)
 
 

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -10,7 +9,8 @@ from django.views.decorators.http import require_POST
 
 from .forms import LoginForm
 from .models import StaffProfile
-from .selectors import can_see_everyone, supervised_units, visible_profiles, visible_units
+from .permissions import can_view_reports, requires
+from .selectors import visible_profiles, visible_units
 
 
 class LoginView(auth_views.LoginView):
@@ -51,11 +51,6 @@ def keepalive(request):
     return JsonResponse({"alive": True, "idle_timeout": settings.SESSION_IDLE_TIMEOUT})
 
 
-def _require_people_access(user) -> None:
-    if not (can_see_everyone(user) or supervised_units(user).exists()):
-        raise PermissionDenied("只有班组长、值长和人资人员可以查看人员名单。")
-
-
 @login_required
 def my_profile(request):
     profile = StaffProfile.objects.select_related("unit").filter(user=request.user).first()
@@ -63,18 +58,15 @@ def my_profile(request):
 
 
 @login_required
+@requires(can_view_reports, "只有班组长、值长和人资人员可以查看人员名单。")
 def people_list(request):
-    _require_people_access(request.user)
     units = visible_units(request.user).annotate(member_count=Count("members"))
     selected_code = request.GET.get("unit", "")
     profiles = visible_profiles(request.user).select_related("unit", "user")
     selected_unit = None
     if selected_code:
         selected_unit = units.filter(code=selected_code).first()
-        if selected_unit is None:
-            profiles = profiles.none()
-        else:
-            profiles = profiles.filter(unit__path__startswith=selected_unit.path)
+        profiles = profiles.none() if selected_unit is None else profiles.in_unit(selected_unit)
     return render(
         request,
         "organisation/people_list.html",

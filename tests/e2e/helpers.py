@@ -8,9 +8,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from portal.months import month_of
 from portal.organisation.models import Unit
 from quizzes import scheduling
-from quizzes.assessment.services import month_of
 from quizzes.models import AttemptQuestion, Blueprint, Exam, QuestionType
 from tests.quiz_factories import make_blueprint
 

@@ -15,7 +15,7 @@ with a ten-section blueprint drawing 100 questions, and months of complete asses
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -25,6 +25,7 @@ from django.utils import timezone
 from wagtail.search.backends import get_search_backend
 from wagtail.search.models import IndexEntry
 
+from portal.months import month_of, months_ending, shift_month
 from portal.organisation.models import Position, StaffProfile, Unit
 from portal.organisation.roles import Role, ensure_role_groups
 from quizzes.assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
@@ -202,18 +203,6 @@ def station_code(s: int) -> str:
 
 def team_code(s: int, t: int) -> str:
     return f"{station_code(s)}-{t + 1:02d}"
-
-
-def months_ending(end: date, count: int) -> list[date]:
-    """`count` month starts ending with `end`'s month, oldest first."""
-    index = end.year * 12 + end.month - 1
-    return [
-        date((index - back) // 12, (index - back) % 12 + 1, 1) for back in range(count - 1, -1, -1)
-    ]
-
-
-def previous_month(today: date) -> date:
-    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 # Organisation -----------------------------------------------------------------------------------
@@ -647,7 +636,7 @@ def generate_load_data(
     build_questions(questions=questions, seed=seed, result=result, progress=progress)
     say(f"试题：新建 {result.questions} 道")
     build_blueprint(result=result)
-    end = end_month or previous_month(timezone.localdate())
+    end = end_month or shift_month(month_of(timezone.localdate()), -1)
     build_records(
         months=months_ending(end, months) if months else [],
         seed=seed,

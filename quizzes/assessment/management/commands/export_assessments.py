@@ -7,8 +7,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from portal.months import parse_month
 from portal.organisation.models import Unit
-from quizzes.assessment import exports, selectors
+from quizzes.assessment import exports
 
 
 class Command(BaseCommand):
@@ -22,7 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, month, unit, fmt, output, **options):
         try:
-            month_date = selectors.parse_month(month)
+            month_date = parse_month(month)
         except ValueError as error:
             raise CommandError(str(error)) from error
         fmt = fmt.strip().lower()

@@ -5,7 +5,7 @@ missing is created."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from quizzes.assessment.selectors import parse_month
+from portal.months import parse_month
 from tools.loadtesting import loadgen
 
 
