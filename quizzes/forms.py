@@ -1,4 +1,5 @@
-"""Forms for editors (question bank and exams in the Wagtail admin) and for marking short answers.
+"""Forms for editors (question bank and exams in the Wagtail admin), for marking short answers and
+for supervisors scheduling monthly exams (extra time, voiding).
 
 Editors type answers the way a printed paper shows them: "ACD" for choices, 对/错 for true/false,
 one line per blank (alternatives separated by "|") for fill-in, one key point per line for short
@@ -6,6 +7,7 @@ answers. The form turns that into the stored JSON and checks it with grading.val
 """
 
 import re
+from datetime import date
 from decimal import Decimal
 
 from django import forms
@@ -14,11 +16,14 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from cases.models import CasePage, QAItem, RuleItem, SourceDocument
 from cases.sourcing import read_source, squash
+from portal.months import parse_month
+from portal.organisation.selectors import visible_profiles, visible_units
 
 from .display import LETTERS
 from .drawing import DrawError, draw_paper
 from .grading import BLANK, validate_answer_key
-from .models import Blueprint, Exam, Question, QuestionCategory, QuestionType
+from .models import AnswersShown, Blueprint, Exam, Question, QuestionCategory, QuestionType
+from .selectors import team_exams
 
 TRUE_WORDS = {"对", "正确", "是", "√", "✓", "✔", "t", "true", "y", "yes"}
 FALSE_WORDS = {"错", "错误", "否", "×", "✗", "✘", "x", "f", "false", "n", "no"}
@@ -375,3 +380,148 @@ class MarkingForm(forms.Form):
             )
             for i in range(len(self.points))
         ]
+
+
+# Monthly exams (班组考试) -------------------------------------------------------------------------
+
+LOCAL_DATETIME = "%Y-%m-%dT%H:%M"
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format=LOCAL_DATETIME, **kwargs)
+
+
+class ProfileChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name}（{obj.employee_number}，{obj.unit.name}）"
+
+
+class ExamScheduleForm(forms.Form):
+    """月度考试安排. Choices are limited to the supervisor's scope; scheduling.schedule_exam checks
+    the scope again and everything else about the plan."""
+
+    title = forms.CharField(label="考试名称", max_length=200)
+    blueprint = forms.ModelChoiceField(
+        label="组卷规则",
+        queryset=Blueprint.objects.none(),
+        empty_label="请选择组卷规则",
+        help_text="只列出已就绪的组卷规则。",
+    )
+    month = forms.CharField(
+        label="考核月份",
+        required=False,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+        help_text="成绩计入该月考核；留空则为模拟考试，不计入考核。",
+    )
+    opens_at = forms.DateTimeField(
+        label="开始时间", widget=LocalDateTimeInput(), help_text="北京时间"
+    )
+    closes_at = forms.DateTimeField(
+        label="截止时间",
+        widget=LocalDateTimeInput(),
+        help_text="北京时间；到点仍在作答的试卷将自动交卷。",
+    )
+    time_limit_minutes = forms.IntegerField(
+        label="答题时长（分钟）",
+        required=False,
+        min_value=1,
+        max_value=600,
+        help_text="留空则按组卷规则。",
+    )
+    attempts_allowed = forms.IntegerField(
+        label="允许作答次数", initial=1, min_value=0, max_value=10, help_text="0 表示不限次数。"
+    )
+    units = forms.ModelMultipleChoiceField(
+        label="参考单位（含下级）",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "所选单位不在您的管辖范围内（%(value)s）。"},
+    )
+    people = ProfileChoiceField(
+        label="参考人员",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "所选人员不在您的管辖范围内（%(value)s）。"},
+        help_text="可只选人员，或在所选单位之外再加人员。",
+    )
+    review_policy = forms.ChoiceField(
+        label="公布答案时机",
+        choices=AnswersShown.choices,
+        initial=AnswersShown.AFTER_CLOSE,
+        required=False,  # left empty: 考试结束后 for a monthly exam
+        help_text=(
+            "何时向考生显示每题对错、正确答案和解析。“考试结束后”指所有考生（含补考、延时）都结束"
+            "作答之后；计入月度考核的考试不能选“交卷后”。"
+        ),
+        error_messages={"required": "请选择公布答案时机。", "invalid_choice": "公布答案时机无效。"},
+    )
+    makeup_of = forms.ModelChoiceField(
+        label="补考对应的考试",
+        queryset=None,
+        required=False,
+        empty_label="不是补考",
+        help_text="补考只对原考试缺考或不及格的人员开放，成绩计入同一月份。",
+    )
+    notice = forms.CharField(
+        label="考试通知", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["blueprint"].queryset = Blueprint.objects.filter(
+            status=Blueprint.Status.READY
+        ).order_by("name")
+        self.fields["units"].queryset = visible_units(user).order_by("path")
+        self.fields["people"].queryset = (
+            visible_profiles(user)
+            .filter(user__is_active=True)
+            .exclude(user=user)
+            .select_related("unit")
+            .order_by("unit__path", "employee_number")
+        )
+        self.fields["makeup_of"].queryset = team_exams(user).filter(month__isnull=False)
+
+    def clean_month(self) -> date | None:
+        text = self.cleaned_data.get("month", "")
+        if not text.strip():
+            return None
+        try:
+            return parse_month(text)
+        except ValueError:
+            raise forms.ValidationError("考核月份格式应为 YYYY-MM，例如 2026-11。") from None
+
+    def clean(self):
+        data = super().clean()
+        makeup_of, month = data.get("makeup_of"), data.get("month")
+        if makeup_of and month and makeup_of.month and makeup_of.month != month:
+            self.add_error("month", "补考的考核月份应与原考试相同。")
+        return data
+
+
+class ExtraTimeForm(forms.Form):
+    attempt = forms.IntegerField(widget=forms.HiddenInput)
+    minutes = forms.IntegerField(
+        label="延长（分钟）",
+        min_value=1,
+        max_value=120,
+        error_messages={
+            "required": "请填写延长的分钟数。",
+            "invalid": "延长的分钟数应为整数。",
+            "min_value": "延长时间应为 1–120 分钟。",
+            "max_value": "延长时间应为 1–120 分钟。",
+        },
+    )
+
+
+class VoidForm(forms.Form):
+    attempt = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="作废原因",
+        max_length=300,
+        error_messages={"required": "作废必须填写原因。"},
+    )

@@ -5,12 +5,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
 
 from portal.organisation.models import StaffProfile, Unit
 from portal.organisation.selectors import visible_profiles, visible_units
 
-from . import services
+from . import results, selectors, services
 from .drawing import DrawError, draw_paper
 from .models import MONTHLY_POLICY_MESSAGE, AnswersShown, Attempt, Blueprint, Exam
 
@@ -63,38 +62,11 @@ def _plan_problems(*, by, plan: ExamPlan) -> list[str]:
     if plan.review_policy and plan.review_policy not in AnswersShown.values:
         problems.append("公布答案时机无效。")
     if plan.month and not problems:
-        problems += _closed_month_problems(plan)
+        # The month must still be open (填报中) for every unit the audience touches: the
+        # monthly assessment registered that check (quizzes.results).
+        paths = [unit.path for unit in plan.units] + [person.unit.path for person in plan.people]
+        problems += results.scheduling_problems(month=plan.month, unit_paths=paths)
     return problems
-
-
-def _closed_month_problems(plan: ExamPlan) -> list[str]:
-    """A monthly exam's month must be open (填报中) for every unit its audience touches."""
-    from .assessment.models import AssessmentMonth
-
-    paths = [unit.path for unit in plan.units] + [person.unit.path for person in plan.people]
-    closed = (
-        AssessmentMonth.objects.filter(month=plan.month)
-        .exclude(status=AssessmentMonth.Status.OPEN)
-        .select_related("unit")
-    )
-    # A closed month of a unit above the audience, or of any unit inside it, would be changed.
-    names = sorted(
-        {
-            f"{state.unit.name}（{state.get_status_display()}）"
-            for state in closed
-            if any(
-                path.startswith(state.unit.path) or state.unit.path.startswith(path)
-                for path in paths
-            )
-        }
-    )
-    if not names:
-        return []
-    return [
-        f"{plan.month:%Y年%m月}的考核在以下单位已提交或锁定，不能再安排计入该月的考试："
-        + "、".join(names)
-        + "。请选择其他月份，或先由班组长撤回提交、人资重新开放该月。"
-    ]
 
 
 def schedule_exam(*, by, plan: ExamPlan, publish: bool) -> Exam:
@@ -126,33 +98,6 @@ def schedule_exam(*, by, plan: ExamPlan, publish: bool) -> Exam:
     return exam
 
 
-def audience_profiles(exam: Exam):
-    """Everyone the exam is for (empty audience: every active staff member)."""
-    condition = Q()
-    for path in exam.audience_units.values_list("path", flat=True):
-        condition |= Q(unit__path__startswith=path)
-    user_ids = list(exam.audience_users.values_list("pk", flat=True))
-    if user_ids:
-        condition |= Q(user_id__in=user_ids)
-    profiles = StaffProfile.objects.filter(user__is_active=True).select_related("unit", "user")
-    if exam.created_by_id is not None:
-        profiles = profiles.exclude(user_id=exam.created_by_id)  # never the scheduler
-    return profiles.filter(condition) if condition else profiles
-
-
-def exams_for(user):
-    """Exams on a person's list: published or closed, with no audience or with them in it, and
-    never one they scheduled themselves."""
-    profile = StaffProfile.objects.select_related("unit").filter(user=user).first()
-    exams = Exam.objects.exclude(status=Exam.Status.DRAFT).exclude(created_by=user)
-    open_to_all = Q(audience_units=None, audience_users=None)
-    mine = Q(audience_users=user)
-    if profile is not None:
-        ancestor_ids = profile.unit.ancestor_ids
-        mine |= Q(audience_units__in=ancestor_ids)
-    return exams.filter(open_to_all | mine).distinct()
-
-
 def _in_scope_attempt(by, attempt: Attempt) -> None:
     if (
         not visible_profiles(by).filter(user_id=attempt.user_id).exists()
@@ -176,8 +121,6 @@ def grant_extra_time(*, by, attempt_id: int, minutes: int, now: datetime) -> Att
 
 
 def void_attempt(*, by, attempt_id: int, reason: str, now: datetime) -> Attempt:
-    from .assessment.services import refresh_exam_score
-
     if not (reason or "").strip():
         raise services.ExamError("作废必须填写原因。")
     with transaction.atomic():
@@ -190,9 +133,8 @@ def void_attempt(*, by, attempt_id: int, reason: str, now: datetime) -> Attempt:
         attempt.voided_by = by
         attempt.save(update_fields=["status", "void_reason", "voided_by"])
     if attempt.exam.month:
-        profile = StaffProfile.objects.select_related("unit").get(user_id=attempt.user_id)
-        refresh_exam_score(
-            profile=profile,
+        results.announce(
+            user_id=attempt.user_id,
             month=attempt.exam.month,
             reason=f"作答作废（{attempt.exam.title}）：{attempt.void_reason}",
             by=by,
@@ -211,8 +153,6 @@ class CloseSummary:
 
 def close_due_exams(*, now: datetime) -> CloseSummary:
     """Submit every attempt whose time is up; close exams past their closing time and record 缺考."""
-    from .assessment.services import refresh_exam_score
-
     summary = CloseSummary()
     overdue = Attempt.objects.filter(
         status=Attempt.Status.IN_PROGRESS, deadline_at__lt=now - services.SAVE_GRACE
@@ -233,10 +173,10 @@ def close_due_exams(*, now: datetime) -> CloseSummary:
                     "user_id", flat=True
                 )
             )
-            for profile in audience_profiles(exam):
+            for profile in selectors.audience_profiles(exam):
                 if profile.user_id not in sat:
-                    refresh_exam_score(
-                        profile=profile,
+                    results.announce(
+                        user_id=profile.user_id,
                         month=exam.month,
                         reason=f"缺考：{exam.title}",
                         by=None,
@@ -245,11 +185,3 @@ def close_due_exams(*, now: datetime) -> CloseSummary:
                     summary.missed += 1
     summary.released = services.release_due_results(now=now)
     return summary
-
-
-def makeup_eligible(*, exam: Exam, user) -> bool:
-    """补考: open to those who missed or failed the original exam."""
-    if exam.makeup_of_id is None:
-        return True
-    original = exam.makeup_of.attempts.filter(user=user).exclude(status=Attempt.Status.VOIDED)
-    return not original.filter(passed=True).exists()

@@ -3,14 +3,17 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from cases.models import RuleItem
+from portal.organisation.models import StaffProfile, path_ids, subtree_condition
+from portal.organisation.permissions import can_see_everyone, supervised_units
+from portal.organisation.selectors import visible_profiles, visible_units
 
 from .disclosure import Disclosure, attempt_disclosure
 from .models import Attempt, AttemptQuestion, Exam
-from .services import exam_window_problem
+from .timing import exam_window_problem
 
 
 @dataclass
@@ -23,10 +26,43 @@ class ExamRow:
     note: str
 
 
+def exams_for(user):
+    """Exams on a person's list: published or closed, with no audience or with them in it, and
+    never one they scheduled themselves."""
+    profile = StaffProfile.objects.select_related("unit").filter(user=user).first()
+    exams = Exam.objects.exclude(status=Exam.Status.DRAFT).exclude(created_by=user)
+    open_to_all = Q(audience_units=None, audience_users=None)
+    mine = Q(audience_users=user)
+    if profile is not None:
+        ancestor_ids = profile.unit.ancestor_ids
+        mine |= Q(audience_units__in=ancestor_ids)
+    return exams.filter(open_to_all | mine).distinct()
+
+
+def makeup_eligible(*, exam: Exam, user) -> bool:
+    """补考: open to those who missed or failed the original exam."""
+    if exam.makeup_of_id is None:
+        return True
+    original = exam.makeup_of.attempts.filter(user=user).exclude(status=Attempt.Status.VOIDED)
+    return not original.filter(passed=True).exists()
+
+
+def audience_profiles(exam: Exam):
+    """Everyone the exam is for (empty audience: every active staff member)."""
+    condition = subtree_condition("unit__path", exam.audience_units.values_list("path", flat=True))
+    user_ids = list(exam.audience_users.values_list("pk", flat=True))
+    if user_ids:
+        condition = (
+            Q(user_id__in=user_ids) if condition is None else condition | Q(user_id__in=user_ids)
+        )
+    profiles = StaffProfile.objects.filter(user__is_active=True).select_related("unit", "user")
+    if exam.created_by_id is not None:
+        profiles = profiles.exclude(user_id=exam.created_by_id)  # never the scheduler
+    return profiles.filter(condition) if condition is not None else profiles
+
+
 def exam_rows(*, user, now: datetime) -> list[ExamRow]:
     """我的考试: every published exam, with the person's state in it (two queries)."""
-    from .scheduling import exams_for
-
     exams = list(exams_for(user).select_related("blueprint").order_by("-opens_at", "-created_at"))
     attempts_by_exam: dict[int, list[Attempt]] = {}
     for attempt in Attempt.objects.filter(user=user, exam__in=exams).order_by("number"):
@@ -94,3 +130,128 @@ def review_questions(attempt: Attempt) -> list[AttemptQuestion]:
 def review_rules(*, attempt: Attempt, viewer, now: datetime) -> Disclosure:
     """What the review of this attempt may show this viewer now: the gate decides."""
     return attempt_disclosure(attempt=attempt, viewer=viewer, now=now)
+
+
+# Team exams (班组考试) ---------------------------------------------------------------------------
+
+
+def team_exams(user):
+    """Monthly exams a supervisor may see: created by them, or for units or people in their scope
+    (an exam for a unit above theirs is for their people too). HR and administrators: all."""
+    exams = Exam.objects.select_related("blueprint", "created_by")
+    if can_see_everyone(user):
+        return exams.filter(Q(month__isnull=False) | Q(created_by=user))
+    unit_ids = set(visible_units(user).values_list("pk", flat=True))
+    for path in supervised_units(user).values_list("path", flat=True):
+        unit_ids.update(path_ids(path))
+    in_scope = (
+        Q(audience_units__in=unit_ids)
+        | Q(audience_users__staff_profile__in=visible_profiles(user))
+        | Q(audience_units=None, audience_users=None)
+    )
+    return exams.filter(Q(created_by=user) | (Q(month__isnull=False) & in_scope)).distinct()
+
+
+def attempt_in_exam(*, attempt_id: int, exam: Exam) -> bool:
+    return Attempt.objects.filter(pk=attempt_id, exam=exam).exists()
+
+
+STATE_LABELS = {
+    "not_started": "未开始",
+    "sitting": "作答中",
+    "pending_review": "待阅卷",
+    "graded": "已出分",
+    "voided": "已作废",
+}
+
+
+@dataclass
+class MonitorRow:
+    profile: object
+    state: str
+    attempt: Attempt | None
+    seconds_left: int | None
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def time_left_label(self) -> str:
+        if self.seconds_left is None:
+            return ""
+        if self.seconds_left <= 0:
+            return "时间已到，待自动交卷"
+        return f"剩余 {(self.seconds_left + 59) // 60} 分钟"
+
+    @property
+    def score_label(self) -> str:
+        attempt = self.attempt
+        if attempt is None or attempt.score is None or self.state == "voided":
+            return ""
+        return f"{attempt.score.normalize():f} / {attempt.max_score.normalize():f}"
+
+    def as_json(self) -> dict:
+        attempt = self.attempt
+        return {
+            "id": self.profile.pk,
+            "employee_number": self.profile.employee_number,
+            "name": self.profile.name,
+            "unit": self.profile.unit.name,
+            "state": self.state,
+            "state_label": self.state_label,
+            "attempt_id": attempt.pk if attempt else None,
+            "attempt_number": attempt.number if attempt else None,
+            "seconds_left": self.seconds_left,
+            "time_left_label": self.time_left_label,
+            "extra_minutes": attempt.extra_minutes if attempt else 0,
+            "score": f"{attempt.score:f}" if attempt and attempt.score is not None else None,
+            "max_score": f"{attempt.max_score:f}" if attempt else None,
+            "score_label": self.score_label,
+            "void_reason": attempt.void_reason if attempt else "",
+        }
+
+
+def monitor_rows(*, exam: Exam, viewer, now: datetime) -> list[MonitorRow]:
+    """The exam's audience within the viewer's scope, each with their latest attempt's state.
+    A fixed number of queries, however many people or attempts."""
+    people = list(
+        audience_profiles(exam)
+        .filter(pk__in=visible_profiles(viewer).values("pk"))
+        .order_by("unit__path", "employee_number")
+    )
+    latest: dict[int, Attempt] = {}
+    latest_voided: dict[int, Attempt] = {}
+    attempts = (
+        Attempt.objects.filter(exam=exam, user_id__in=[p.user_id for p in people])
+        .only(
+            "pk",
+            "user_id",
+            "number",
+            "status",
+            "deadline_at",
+            "score",
+            "max_score",
+            "extra_minutes",
+            "void_reason",
+        )
+        .order_by("number")
+    )
+    for attempt in attempts:
+        target = latest_voided if attempt.status == Attempt.Status.VOIDED else latest
+        target[attempt.user_id] = attempt
+    rows = []
+    for person in people:
+        attempt = latest.get(person.user_id)
+        seconds_left = None
+        if attempt is None and person.user_id in latest_voided:
+            state, attempt = "voided", latest_voided[person.user_id]
+        elif attempt is None:
+            state = "not_started"
+        elif attempt.status == Attempt.Status.IN_PROGRESS:
+            state = "sitting"
+            seconds_left = max(0, int((attempt.deadline_at - now).total_seconds()))
+        else:
+            state = attempt.status
+        rows.append(MonitorRow(person, state, attempt, seconds_left))
+    return rows

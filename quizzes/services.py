@@ -12,11 +12,12 @@ from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 
-from . import disclosure, wrongbook
+from . import disclosure, results, wrongbook
 from .drawing import blank_count, draw_paper, snapshot
 from .grading import grade, marking_score, normalise_response
 from .models import AnswerRecord, Attempt, AttemptQuestion, Exam, QuestionType
-from .timing import SAVE_GRACE
+from .selectors import exams_for, makeup_eligible
+from .timing import SAVE_GRACE, exam_window_problem
 
 
 class ExamError(Exception):
@@ -29,16 +30,6 @@ class AnswerRefused(ExamError):
 
 def attempts_used(*, exam: Exam, user) -> int:
     return exam.attempts.filter(user=user).exclude(status=Attempt.Status.VOIDED).count()
-
-
-def exam_window_problem(exam: Exam, now: datetime) -> str:
-    if exam.status != Exam.Status.PUBLISHED:
-        return "本场考试未发布或已结束。"
-    if exam.opens_at and now < exam.opens_at:
-        return "考试尚未开始。"
-    if exam.closes_at and now >= exam.closes_at:
-        return "考试已结束，不能再开始作答。"
-    return ""
 
 
 def rules_snapshot(exam: Exam) -> dict:
@@ -65,8 +56,6 @@ def start_attempt(*, exam: Exam, user, now: datetime) -> Attempt:
     problem = exam_window_problem(exam, now)
     if problem:
         raise ExamError(problem)
-    from .scheduling import exams_for, makeup_eligible
-
     if user is not None and not exams_for(user).filter(pk=exam.pk).exists():
         raise ExamError("本场考试不是安排给您的。")
     if user is not None and not makeup_eligible(exam=exam, user=user):
@@ -274,9 +263,9 @@ def submit_attempt(*, attempt_id: int, now: datetime, auto: bool = False) -> Att
             ]
         )
     if auto:
-        count_in_assessment(attempt, by=None, job="超时自动交卷")
+        announce_result(attempt, by=None, job="超时自动交卷")
     else:
-        count_in_assessment(attempt, by=attempt.user, job="考生交卷")
+        announce_result(attempt, by=attempt.user, job="考生交卷")
     return attempt
 
 
@@ -350,27 +339,17 @@ def release_due_results(*, now: datetime) -> int:
     return released
 
 
-def count_in_assessment(attempt: Attempt, *, by, job: str) -> None:
-    """A monthly exam's result flows into the person's assessment record for that month."""
+def announce_result(attempt: Attempt, *, by, job: str) -> None:
+    """A monthly exam's result changed: whoever listens (the monthly assessment) is told."""
     if Attempt.exam.is_cached(attempt):
         exam = attempt.exam
     else:
         exam = Exam.objects.only("month", "title", "created_by_id").get(pk=attempt.exam_id)
     if exam.month is None:
         return
-    from portal.organisation.models import StaffProfile
-
-    from .assessment.services import refresh_exam_score
-
-    profile = StaffProfile.objects.select_related("unit").filter(user_id=attempt.user_id).first()
-    if profile is not None:
-        refresh_exam_score(
-            profile=profile,
-            month=exam.month,
-            reason=f"考试计分：{exam.title}",
-            by=by,
-            job=job,
-        )
+    results.announce(
+        user_id=attempt.user_id, month=exam.month, reason=f"考试计分：{exam.title}", by=by, job=job
+    )
 
 
 def mark_short_answer(
@@ -417,7 +396,7 @@ def mark_short_answer(
         if attempt.results_released_at is not None and item.question_id:
             # Already in the wrong-answer book: the marked answer follows the others.
             _apply_results(attempt, {item.question_id: item.is_correct}, now)
-    count_in_assessment(attempt, by=reviewer, job="阅卷")
+    announce_result(attempt, by=reviewer, job="阅卷")
     # Marking may be what the review policy waited for (阅卷完成后).
     release_due_results(now=now)
     return attempt

@@ -1,7 +1,6 @@
 from django.urls import path
 
-from . import marking_views, practice_views, views
-from .assessment import hr_views, supervisor_views
+from . import marking_views, practice_views, team_views, views
 
 app_name = "quizzes"
 
@@ -14,6 +13,5 @@ urlpatterns = [
     path("attempts/<uuid:public_id>/result/", views.result, name="result"),
     *practice_views.urlpatterns,
     *marking_views.urlpatterns,
-    *supervisor_views.urlpatterns,
-    *hr_views.urlpatterns,
+    *team_views.urlpatterns,
 ]

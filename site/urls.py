@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("portal.organisation.urls")),
     path("knowledge/", include("cases.urls")),
     path("", include("quizzes.urls")),
+    path("", include("assessment.urls")),
     path("search/", search_views.search, name="search"),
 ]
 

@@ -20,11 +20,11 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
+from assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
 from cases.models import CasePage, QAItem, RuleItem, SourceDocument
 from portal.months import month_of
 from portal.organisation.models import Unit
 from quizzes import scheduling, services
-from quizzes.assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
 from quizzes.models import Attempt, AttemptQuestion, Exam, QuestionType
 from tests.quiz_factories import make_blueprint, make_exam
 
@@ -641,9 +641,9 @@ def test_records_and_exports_of_another_unit_are_not_found(world, user_by_userna
     assert snapshot() == before
 
 
-def test_grid_fields_naming_another_units_records_are_ignored(world, user_by_username):
-    """The grid's field names carry record ids (r<id>-…); naming a record of another team in a
-    POST changes nothing there."""
+def test_grid_fields_naming_another_units_people_are_ignored(world, user_by_username):
+    """The grid's field names carry the people's ids (p<id>-…); naming a person of another team
+    in a POST changes nothing there."""
     other = user_by_username("DL1014")  # 营业一班
     month = month_of(timezone.now())
     record = AssessmentRecord.objects.create(
@@ -654,12 +654,12 @@ def test_grid_fields_naming_another_units_records_are_ignored(world, user_by_use
         f"/team/records/?month={month:%Y-%m}&unit=CG-YYT-2",
         {
             "action": "save",
-            f"r{record.pk}-version": record.version,
-            f"r{record.pk}-attendance_rate": "1",
-            f"r{record.pk}-error_rate": "",
-            f"r{record.pk}-complaints": "9",
-            f"r{record.pk}-satisfaction": "",
-            f"r{record.pk}-etiquette_score": "",
+            f"p{record.profile_id}-version": record.version,
+            f"p{record.profile_id}-attendance_rate": "1",
+            f"p{record.profile_id}-error_rate": "",
+            f"p{record.profile_id}-complaints": "9",
+            f"p{record.profile_id}-satisfaction": "",
+            f"p{record.profile_id}-etiquette_score": "",
         },
     )
     assert response.status_code == 302

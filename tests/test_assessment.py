@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
+from assessment import services as assessment
+from assessment.models import AssessmentRecord, AssessmentScheme, AuditEntry
+from assessment.scoring import composite, validate_bands
 from portal.months import month_of
 from portal.organisation.models import StaffProfile, Unit
 from quizzes import scheduling, services
-from quizzes.assessment import services as assessment
-from quizzes.assessment.models import AssessmentRecord, AssessmentScheme, AuditEntry
-from quizzes.assessment.scoring import composite, validate_bands
+from quizzes import selectors as quiz_selectors
 from quizzes.models import Attempt, Blueprint, Exam, QuestionType
 from tests.quiz_factories import make_blueprint
 
@@ -124,8 +125,8 @@ def test_bad_plans_are_refused_with_reasons(team_leader):
 def test_only_the_audience_sees_and_sits_the_exam(team_leader, staff_user, client):
     exam = scheduling.schedule_exam(by=team_leader, plan=plan(), publish=True)
     outsider = profile("DL1014").user  # 营业一班
-    assert exam in scheduling.exams_for(staff_user)
-    assert exam not in scheduling.exams_for(outsider)
+    assert exam in quiz_selectors.exams_for(staff_user)
+    assert exam not in quiz_selectors.exams_for(outsider)
     with pytest.raises(services.ExamError, match="不是安排给您的"):
         services.start_attempt(exam=exam, user=outsider, now=timezone.now())
     client.force_login(staff_user)

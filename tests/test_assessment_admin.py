@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
+from assessment.models import AssessmentScheme, AuditEntry
 from portal.organisation.models import Unit
-from quizzes.assessment.models import AssessmentScheme, AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def test_admin_creates_a_scheme_and_bad_weights_are_refused(client, admin_user_d
 def test_audit_log_is_listed_but_cannot_be_changed(
     client, admin_user_demo, team_leader, staff_user
 ):
-    from quizzes.assessment import services
+    from assessment import services
 
     record = services.record_for(profile=staff_user.staff_profile, month=date(2026, 11, 1))
     services.update_components(

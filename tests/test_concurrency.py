@@ -17,10 +17,10 @@ from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
+from assessment import uploads
+from assessment.models import AssessmentRecord, AuditEntry
 from portal.organisation.models import Unit
 from quizzes import services
-from quizzes.assessment import uploads
-from quizzes.assessment.models import AssessmentRecord, AuditEntry
 from quizzes.models import AnswerRecord, Attempt, AttemptQuestion
 from tests.quiz_factories import make_single_choice_questions, single_choice_exam
 
@@ -201,7 +201,7 @@ def test_saves_racing_a_submit_never_change_a_graded_paper(demo_org, staff_user)
 
 
 def grid_data(month_text: str, record: AssessmentRecord, **changes) -> dict:
-    prefix = f"r{record.pk}-"
+    prefix = f"p{record.profile_id}-"
     data = {"action": "save", prefix + "version": record.version}
     for name in ("attendance_rate", "error_rate", "complaints", "satisfaction", "etiquette_score"):
         value = getattr(record, name)

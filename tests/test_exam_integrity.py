@@ -13,15 +13,16 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from portal.organisation.models import StaffProfile, Unit
-from quizzes import disclosure, practice, scheduling, services
-from quizzes.assessment import services as assessment
-from quizzes.assessment.models import (
+from assessment import services as assessment
+from assessment.models import (
     AssessmentMonth,
     AssessmentRecord,
     AuditEntry,
     HeldScoreChange,
 )
+from portal.organisation.models import StaffProfile, Unit
+from quizzes import disclosure, practice, scheduling, services
+from quizzes import selectors as quiz_selectors
 from quizzes.models import (
     AnswerRecord,
     Attempt,
@@ -399,8 +400,8 @@ def test_the_scheduler_never_sits_his_own_exam(client, team_leader):
     exam = monthly_exam(by=team_leader, units=[unit("CG-YYT-2")], attempts_allowed=0)
     leader_profile = profile("DL1019")
     assert leader_profile.unit.code == "CG-YYT-2"  # his own team: the unit audience includes him
-    assert leader_profile not in scheduling.audience_profiles(exam)
-    assert exam not in scheduling.exams_for(team_leader)
+    assert leader_profile not in quiz_selectors.audience_profiles(exam)
+    assert exam not in quiz_selectors.exams_for(team_leader)
     with pytest.raises(services.ExamError, match="不是安排给您的"):
         services.start_attempt(exam=exam, user=team_leader, now=timezone.now())
     client.force_login(team_leader)

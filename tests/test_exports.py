@@ -13,12 +13,13 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from assessment import charts, selectors
+from assessment import services as assessment
+from assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
+from portal.home.demo_history import history_months, load_demo_history
 from portal.organisation.models import StaffProfile, Unit
+from quizzes import results
 from quizzes import services as exam_services
-from quizzes.assessment import charts, selectors
-from quizzes.assessment import services as assessment
-from quizzes.assessment.demo import history_months, load_demo_history
-from quizzes.assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
 from quizzes.models import Attempt, AttemptQuestion, Exam, QuestionType
 from tests.quiz_factories import make_blueprint, make_exam
 
@@ -368,16 +369,16 @@ def test_hr_page_query_count_does_not_grow_with_people(
 
 
 def test_team_statistics(hall_head, december_attempt):
-    stats = selectors.exam_stats(user=hall_head, unit=unit("CG-YYT"), month=DECEMBER)
+    stats = results.exam_stats(viewer=hall_head, unit=unit("CG-YYT"), month=DECEMBER)
     assert len(stats) == 1 and stats[0].sat == 1 and stats[0].passed == 1
     assert stats[0].distribution == [0, 0, 1, 0, 0]  # 75 分
     assert stats[0].teams[0].team == "营业二班" and stats[0].teams[0].pass_rate == Decimal("100.0")
-    weakest = selectors.weakest_categories(user=hall_head, unit=unit("CG-YYT"), month=DECEMBER)
+    weakest = results.weakest_categories(viewer=hall_head, unit=unit("CG-YYT"), month=DECEMBER)
     assert sum(item.max_score for item in weakest) == Decimal(100)
     assert sum(item.awarded for item in weakest) == Decimal(75)
     # Another team's supervisor sees nothing of it.
     other = profile("DL1025").user
-    assert selectors.exam_stats(user=other, unit=unit("CG-KFZX-1"), month=DECEMBER) == []
+    assert results.exam_stats(viewer=other, unit=unit("CG-KFZX-1"), month=DECEMBER) == []
     trend = selectors.team_trend(user=hall_head, unit=unit("CG-YYT"))
     assert trend[-1].month == DECEMBER and trend[-1].composite == december_attempt.composite
 
@@ -413,7 +414,9 @@ def test_lost_marks_are_hidden_when_the_exam_shows_only_the_score(staff_user):
     attempt = exam_services.start_attempt(exam=exam, user=staff_user, now=now)
     exam_services.submit_attempt(attempt_id=attempt.pk, now=now)
     mine = [
-        item for item in selectors.own_attempts(user=staff_user) if item.attempt.pk == attempt.pk
+        item
+        for item in results.attempts_with_losses(user=staff_user)
+        if item.attempt.pk == attempt.pk
     ]
     assert mine[0].attempt.score == 0 and mine[0].losses == []
 

@@ -20,11 +20,11 @@ from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from assessment import services as assessment
+from assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
 from portal.months import month_of
 from portal.organisation.models import Unit
 from quizzes import practice, scheduling, services
-from quizzes.assessment import services as assessment
-from quizzes.assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
 from quizzes.models import (
     AnswerRecord,
     Attempt,
@@ -475,7 +475,9 @@ def record_rows():
 @pytest.fixture
 def grid(client, team_leader):
     client.force_login(team_leader)
-    assert client.get(RECORDS_URL).status_code == 200  # creates the month's records
+    assert client.get(RECORDS_URL).status_code == 200  # reading the page creates nothing
+    assert not AssessmentRecord.objects.filter(month="2026-11-01").exists()
+    client.post(RECORDS_URL, {"action": "save"})  # saving makes the team's records
     return AssessmentRecord.objects.get(profile__employee_number="DL1020", month="2026-11-01")
 
 
@@ -505,7 +507,7 @@ numbers = st.one_of(
 )
 def test_assessment_grid_post(client, team_leader, grid, values, version, action):
     record = AssessmentRecord.objects.get(pk=grid.pk)
-    prefix = f"r{record.pk}-"
+    prefix = f"p{record.profile_id}-"
     data = {"action": action, prefix + "version": record.version if version == "REAL" else version}
     data.update({prefix + name: value for name, value in values.items()})
     before = record_rows()

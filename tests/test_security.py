@@ -13,9 +13,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
+from assessment import services as assessment
+from assessment.models import AuditEntry
 from quizzes import services
-from quizzes.assessment import services as assessment
-from quizzes.assessment.models import AuditEntry
 from quizzes.models import QuestionType
 from tests.conftest import DEMO_PASSWORD
 from tests.quiz_factories import make_blueprint, make_exam

@@ -20,6 +20,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
+from assessment import exports, selectors, uploads
+from assessment.models import AssessmentRecord, AuditEntry
+from assessment.selectors import EXPORT_HEADER
 from portal.organisation.models import StaffProfile, Unit
 from portal.spreadsheets import (
     FORMULA_STARTS,
@@ -31,9 +34,6 @@ from portal.spreadsheets import (
     open_xlsx,
     xlsx_row,
 )
-from quizzes.assessment import exports, uploads
-from quizzes.assessment.models import AssessmentRecord, AuditEntry
-from quizzes.assessment.selectors import EXPORT_HEADER
 from quizzes.interchange.base import FileRejected, ParsedQuestion
 from quizzes.interchange.formats import read_file
 from quizzes.interchange.spreadsheet import (
@@ -539,6 +539,6 @@ def test_supervisor_template_is_formula_proof(team_leader):
     person = StaffProfile.objects.get(employee_number="DL1020")
     StaffProfile.objects.filter(pk=person.pk).update(name="=cmd|' /C calc'!A0")
     unit = Unit.objects.get(code="CG-YYT-2")
-    rows = uploads.team_records(by=team_leader, unit=unit, month=date(2026, 11, 1), create=False)
+    rows = selectors.team_records(by=team_leader, unit=unit, month=date(2026, 11, 1))
     values = assert_no_formula_xlsx(uploads.template_workbook(rows=rows))
     assert ["DL1020", "=cmd|' /C calc'!A0"] in [row[:2] for row in values]

@@ -3,7 +3,7 @@
 
 import io
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from assessment import services as assessment
+from assessment.models import AssessmentRecord, AuditEntry
 from portal.months import month_of
 from portal.organisation.models import StaffProfile, Unit
 from quizzes import scheduling, services
-from quizzes.assessment import services as assessment
-from quizzes.assessment.models import AssessmentRecord, AuditEntry
 from quizzes.models import Attempt, Exam, QuestionType
 from tests.quiz_factories import make_blueprint
 
@@ -76,14 +76,14 @@ def test_staff_get_403_with_a_chinese_message(client, staff_user, exam):
         reverse("quizzes:team_exam_new"),
         reverse("quizzes:team_exam_monitor", args=[exam.pk]),
         reverse("quizzes:team_exam_progress", args=[exam.pk]),
-        reverse("quizzes:team_records"),
-        reverse("quizzes:team_records_template"),
+        reverse("assessment:team_records"),
+        reverse("assessment:team_records_template"),
     ]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 403, url
         assert "只有班组长" in response.content.decode()
-    assert client.post(reverse("quizzes:team_records_upload")).status_code == 403
+    assert client.post(reverse("assessment:team_records_upload")).status_code == 403
 
 
 def test_hr_may_watch_but_not_change(client, hr_user, exam, staff_user):
@@ -99,7 +99,7 @@ def test_hr_may_watch_but_not_change(client, hr_user, exam, staff_user):
     )
     assert response.status_code == 403
     assert client.get(reverse("quizzes:team_exam_new")).status_code == 403
-    assert client.get(reverse("quizzes:team_records")).status_code == 403
+    assert client.get(reverse("assessment:team_records")).status_code == 403
     attempt.refresh_from_db()
     assert attempt.extra_minutes == 0
 
@@ -107,9 +107,9 @@ def test_hr_may_watch_but_not_change(client, hr_user, exam, staff_user):
 def test_another_teams_leader_cannot_see_the_records_or_the_exam(client, exam):
     other = profile("DL1013").user  # 营业一班 班组长
     client.force_login(other)
-    response = client.get(reverse("quizzes:team_records"), {"unit": "CG-YYT-2"})
+    response = client.get(reverse("assessment:team_records"), {"unit": "CG-YYT-2"})
     assert response.status_code == 404
-    own = client.get(reverse("quizzes:team_records"), {"month": MONTH_TEXT})
+    own = client.get(reverse("assessment:team_records"), {"month": MONTH_TEXT})
     text = own.content.decode()
     assert own.status_code == 200 and "DL1014" in text and "DL1020" not in text
     assert client.get(reverse("quizzes:team_exam_monitor", args=[exam.pk])).status_code == 404
@@ -294,26 +294,41 @@ def test_actions_on_an_attempt_of_another_exam_are_refused(
 # The grid ----------------------------------------------------------------------------------------
 
 
-def records_url(name="quizzes:team_records", code="CG-YYT-2"):
+def records_url(name="assessment:team_records", code="CG-YYT-2"):
     return f"{reverse(name)}?month={MONTH_TEXT}&unit={code}"
 
 
 def grid_post(client, changes: dict[str, dict], versions: dict[str, int] | None = None):
-    """Post the grid as the browser would: every row with its values, some changed."""
-    records = AssessmentRecord.objects.filter(
-        month__year=2026, month__month=11, unit__code="CG-YYT-2"
-    ).select_related("profile")
+    """Post the grid as the browser would: every row (named by the person) with its values and
+    the version shown (0: no record yet), some changed."""
+    people = StaffProfile.objects.filter(unit__code="CG-YYT-2", user__is_active=True).exclude(
+        employee_number="DL1019"
+    )
+    records = {
+        record.profile_id: record
+        for record in AssessmentRecord.objects.filter(month__year=2026, month__month=11)
+    }
     data = {"action": "save"}
-    for record in records:
-        number = record.profile.employee_number
-        data[f"r{record.pk}-version"] = (versions or {}).get(number, record.version)
+    for person in people:
+        number, record, prefix = person.employee_number, records.get(person.pk), f"p{person.pk}-"
+        data[prefix + "version"] = (versions or {}).get(number, record.version if record else 0)
         for name in ("attendance_rate", "error_rate", "complaints", "satisfaction"):
-            value = getattr(record, name)
-            data[f"r{record.pk}-{name}"] = "" if value is None else str(value)
-        data[f"r{record.pk}-etiquette_score"] = ""
+            value = getattr(record, name, None)
+            data[prefix + name] = "" if value is None else str(value)
+        data[prefix + "etiquette_score"] = ""
         for name, value in changes.get(number, {}).items():
-            data[f"r{record.pk}-{name}"] = value
+            data[prefix + name] = value
     return client.post(records_url(), data)
+
+
+def open_grid(client):
+    """The supervisor opens the grid, which creates nothing; the team's records then exist as
+    after any save of the grid (which makes them)."""
+    assert client.get(records_url()).status_code == 200
+    team = StaffProfile.objects.filter(unit__code="CG-YYT-2", user__is_active=True).exclude(
+        employee_number="DL1019"
+    )
+    assessment.create_missing_records(people=list(team), month=date(2026, 11, 1))
 
 
 def record(number: str) -> AssessmentRecord:
@@ -339,7 +354,8 @@ def test_grid_shows_the_team_and_saves_with_audit(
         assert heading in page
     assert "DL1020" in page and "DL1014" not in page
     assert "提交本月" in page
-    with django_assert_max_num_queries(20):  # records exist now: a fixed number of queries
+    assert not AssessmentRecord.objects.filter(month="2026-11-01").exists()  # a read writes nothing
+    with django_assert_max_num_queries(20):  # a fixed number of queries
         client.get(records_url())
     response = grid_post(
         client,
@@ -361,7 +377,7 @@ def test_grid_shows_the_team_and_saves_with_audit(
 
 def test_grid_with_one_bad_row_saves_nothing(client, team_leader):
     client.force_login(team_leader)
-    client.get(records_url())
+    open_grid(client)
     response = grid_post(
         client,
         {
@@ -381,7 +397,7 @@ def test_grid_with_one_bad_row_saves_nothing(client, team_leader):
 
 def test_grid_conflict_when_the_version_is_stale(client, team_leader, hall_head):
     client.force_login(team_leader)
-    client.get(records_url())
+    open_grid(client)
     stale = record("DL1020")
     assessment.update_components(
         record_id=stale.pk, by=hall_head, values={"complaints": 2}, expected_version=stale.version
@@ -399,7 +415,7 @@ def test_grid_conflict_when_the_version_is_stale(client, team_leader, hall_head)
 
 def test_submit_and_withdraw_the_month(client, team_leader):
     client.force_login(team_leader)
-    client.get(records_url())
+    open_grid(client)
     response = client.post(records_url(), {"action": "submit_month"}, follow=True)
     text = response.content.decode()
     assert "考核已提交" in text and "撤回" in text and "readonly" in text
@@ -426,7 +442,7 @@ def sheet_bytes(rows, header=None) -> bytes:
 
 def upload(client, content: bytes, name="考核.xlsx"):
     return client.post(
-        records_url("quizzes:team_records_upload"),
+        records_url("assessment:team_records_upload"),
         {"file": SimpleUploadedFile(name, content)},
         follow=True,
     )
@@ -434,12 +450,12 @@ def upload(client, content: bytes, name="考核.xlsx"):
 
 def test_template_download_is_prefilled(client, team_leader):
     client.force_login(team_leader)
-    client.get(records_url())
+    open_grid(client)
     existing = record("DL1021")
     assessment.update_components(
         record_id=existing.pk, by=team_leader, values={"satisfaction": "93.5"}, expected_version=1
     )
-    response = client.get(records_url("quizzes:team_records_template"))
+    response = client.get(records_url("assessment:team_records_template"))
     assert response.status_code == 200
     assert "filename*=utf-8''" in response["Content-Disposition"].lower()
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -452,8 +468,8 @@ def test_template_download_is_prefilled(client, team_leader):
 
 def test_xlsx_upload_happy_path(client, team_leader):
     client.force_login(team_leader)
-    client.get(records_url())
-    template = client.get(records_url("quizzes:team_records_template")).content
+    open_grid(client)
+    template = client.get(records_url("assessment:team_records_template")).content
     workbook = load_workbook(io.BytesIO(template))
     sheet = workbook.active
     for row in sheet.iter_rows(min_row=2):

@@ -23,7 +23,7 @@ def main_nav(user) -> list[NavItem]:
         NavItem("我的考试", reverse("quizzes:exam_list")),
         NavItem("练习", reverse("quizzes:practice_home")),
         NavItem("错题本", reverse("quizzes:wrongbook")),
-        NavItem("我的考核", reverse("quizzes:my_assessments")),
+        NavItem("我的考核", reverse("assessment:my_assessments")),
         NavItem("知识库", reverse("cases:rule_index")),
         NavItem("案例", "/cases/"),
         NavItem("搜索", reverse("search")),
@@ -35,9 +35,9 @@ def main_nav(user) -> list[NavItem]:
             NavItem("班组考试", reverse("quizzes:team_exams")),
         ]
     if is_supervisor(user):
-        items.append(NavItem("考核录入", reverse("quizzes:team_records")))
+        items.append(NavItem("考核录入", reverse("assessment:team_records")))
     if is_supervisor_or_hr(user):
-        items.append(NavItem("考核汇总", reverse("quizzes:hr_assessments")))
+        items.append(NavItem("考核汇总", reverse("assessment:hr_assessments")))
     if can_use_admin(user):
         items.append(NavItem("管理后台", "/admin/"))
     return items
@@ -50,7 +50,7 @@ def team_nav(user) -> list[NavItem]:
     if is_supervisor(user):
         items += [
             NavItem("安排月度考试", reverse("quizzes:team_exam_new"), "new"),
-            NavItem("月度考核录入", reverse("quizzes:team_records"), "records"),
+            NavItem("月度考核录入", reverse("assessment:team_records"), "records"),
         ]
     return items
 

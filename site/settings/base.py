@@ -17,7 +17,7 @@ INSTALLED_APPS = [
     "portal.search",
     "cases",
     "quizzes",
-    "quizzes.assessment",
+    "assessment",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -38,13 +38,13 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from assessment import exports  # noqa: E402
+from assessment.models import AssessmentRecord  # noqa: E402
 from portal.months import month_of  # noqa: E402
 from portal.organisation.models import StaffProfile, Unit  # noqa: E402
 from portal.search.cjk import normalise_query, query_tokens  # noqa: E402
 from portal.search.selectors import site_search  # noqa: E402
 from quizzes import services  # noqa: E402
-from quizzes.assessment import exports  # noqa: E402
-from quizzes.assessment.models import AssessmentRecord  # noqa: E402
 from quizzes.drawing import blank_count, draw_paper  # noqa: E402
 from quizzes.grading import normalise_response  # noqa: E402
 from quizzes.models import (  # noqa: E402

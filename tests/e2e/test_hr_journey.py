@@ -8,10 +8,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from assessment.models import COMPONENTS, AssessmentRecord
+from assessment.selectors import EXPORT_HEADER
+from portal.home.demo_history import history_months
 from portal.organisation.models import Unit
-from quizzes.assessment.demo import history_months
-from quizzes.assessment.models import COMPONENTS, AssessmentRecord
-from quizzes.assessment.selectors import EXPORT_HEADER
 
 from .conftest import ARTIFACTS
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from portal.organisation.models import StaffProfile
-from quizzes import scheduling, services
+from quizzes import selectors as quiz_selectors
+from quizzes import services
 from quizzes.models import Attempt, Exam, QuestionType
 
 from .conftest import unique
@@ -60,7 +61,7 @@ def test_team_leader_schedules_watches_and_marks(open_session):
     assert exam.status == Exam.Status.PUBLISHED
     assert exam.created_by == user(TEAM_LEADER)
     assert list(exam.audience_units.values_list("code", flat=True)) == [TEAM]
-    audience = scheduling.audience_profiles(exam).count()
+    audience = quiz_selectors.audience_profiles(exam).count()
     assert audience >= 2
     expect(page.locator(".messages")).to_contain_text(f"《{title}》已发布")
     expect(page.locator('[data-count="total"]')).to_have_text(str(audience))

@@ -25,12 +25,12 @@ from django.utils import timezone
 from wagtail.search.backends import get_search_backend
 from wagtail.search.models import IndexEntry
 
+from assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
+from assessment.scoring import composite
+from assessment.services import scheme_for
 from portal.months import month_of, months_ending, shift_month
 from portal.organisation.models import Position, StaffProfile, Unit
 from portal.organisation.roles import Role, ensure_role_groups
-from quizzes.assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
-from quizzes.assessment.scoring import composite
-from quizzes.assessment.services import scheme_for
 from quizzes.grading import BLANK, validate_answer_key
 from quizzes.models import (
     Blueprint,

@@ -6,8 +6,8 @@ Idempotent: running it again creates nothing new and changes nothing.
 from django.core.management.base import BaseCommand
 
 from cases.loaders import load_knowledge
+from portal.home.demo_history import load_demo_history
 from portal.organisation.demo import load_demo_organisation
-from quizzes.assessment.demo import load_demo_history
 from quizzes.loaders import load_questions
 
 

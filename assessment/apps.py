@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class AssessmentConfig(AppConfig):
+    """Monthly assessment: a domain of its own beside the exam engine, which it listens to through
+    quizzes.results (the only part of quizzes it imports)."""
+
+    name = "assessment"
+    label = "assessment"
+    verbose_name = "月度考核"
+
+    def ready(self):
+        from quizzes import results
+
+        from .selectors import closed_month_problems
+        from .services import record_exam_result
+
+        results.on_result_changed(record_exam_result)
+        results.add_scheduling_check(closed_month_problems)

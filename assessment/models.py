@@ -1,0 +1,335 @@
+"""Monthly assessment (月度考核): schemes per unit, one record per person per month, the month's
+workflow (open → submitted → locked) and an append-only audit log of every change."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from portal.organisation.models import StaffProfile, SubtreeQuerySet, Unit
+
+COMPONENTS = [
+    # (field, label, unit shown after a value)
+    ("exam_score", "月度考试", "分"),
+    ("attendance_rate", "出勤率", "%"),
+    ("error_rate", "差错率", "%"),
+    ("complaints", "投诉", "次"),
+    ("satisfaction", "满意度", "%"),
+    ("etiquette_score", "服务礼仪", "分"),
+]
+ENTERED_COMPONENTS = [name for name, _, _ in COMPONENTS if name != "exam_score"]
+
+
+def default_grade_bands() -> list[dict]:
+    return [
+        {"name": "优秀", "min": 90, "coefficient": "1.2"},
+        {"name": "良好", "min": 80, "coefficient": "1.0"},
+        {"name": "合格", "min": 60, "coefficient": "0.8"},
+        {"name": "不合格", "min": 0, "coefficient": "0.5"},
+    ]
+
+
+class AssessmentScheme(models.Model):
+    """How a unit (and every unit below it without its own scheme) turns components into a grade."""
+
+    unit = models.OneToOneField(
+        Unit, verbose_name="适用单位", on_delete=models.PROTECT, related_name="assessment_scheme"
+    )
+    name = models.CharField("方案名称", max_length=100)
+    exam_weight = models.DecimalField("月度考试权重", max_digits=5, decimal_places=2, default=30)
+    attendance_weight = models.DecimalField(
+        "出勤率权重", max_digits=5, decimal_places=2, default=15
+    )
+    error_rate_weight = models.DecimalField(
+        "差错率权重", max_digits=5, decimal_places=2, default=15
+    )
+    complaints_weight = models.DecimalField("投诉权重", max_digits=5, decimal_places=2, default=15)
+    satisfaction_weight = models.DecimalField(
+        "满意度权重", max_digits=5, decimal_places=2, default=15
+    )
+    etiquette_weight = models.DecimalField(
+        "服务礼仪权重", max_digits=5, decimal_places=2, default=10
+    )
+    error_penalty = models.DecimalField(
+        "差错率每1%扣分",
+        max_digits=5,
+        decimal_places=2,
+        default=10,
+        help_text="差错率折算为百分制：100 − 差错率 × 该值，最低 0 分",
+    )
+    complaint_penalty = models.DecimalField(
+        "每次投诉扣分",
+        max_digits=5,
+        decimal_places=2,
+        default=20,
+        help_text="投诉折算为百分制：100 − 投诉次数 × 该值，最低 0 分",
+    )
+    missed_exam_score = models.DecimalField(
+        "缺考计分",
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        help_text="缺考时月度考试按此分（百分制）计",
+    )
+    grade_bands = models.JSONField(
+        "等级划分",
+        default=default_grade_bands,
+        help_text="从高到低：名称、最低综合分、奖金系数（可空）",
+    )
+
+    class Meta:
+        verbose_name = "考核方案"
+        verbose_name_plural = "考核方案"
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.unit}）"
+
+    def weights(self) -> dict[str, Decimal]:
+        return {
+            "exam_score": self.exam_weight,
+            "attendance_rate": self.attendance_weight,
+            "error_rate": self.error_rate_weight,
+            "complaints": self.complaints_weight,
+            "satisfaction": self.satisfaction_weight,
+            "etiquette_score": self.etiquette_weight,
+        }
+
+    def clean(self) -> None:
+        from .scoring import validate_bands
+
+        total = sum(self.weights().values(), Decimal(0))
+        if total != 100:
+            raise ValidationError(f"各项权重之和必须为 100，现在是 {total}。")
+        problems = validate_bands(self.grade_bands)
+        if problems:
+            raise ValidationError({"grade_bands": problems})
+
+
+class AssessmentMonth(models.Model):
+    """The state of one unit's month: 填报中 → 已提交 (supervisor) → 已锁定 (HR)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "填报中"
+        SUBMITTED = "submitted", "已提交"
+        LOCKED = "locked", "已锁定"
+
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField("月份", help_text="该月 1 日")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField("状态变更时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "考核月份"
+        verbose_name_plural = "考核月份"
+        constraints = [models.UniqueConstraint(fields=["unit", "month"], name="one_month_per_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.month:%Y年%m月} {self.get_status_display()}"
+
+
+class AssessmentRecord(models.Model):
+    class ExamState(models.TextChoices):
+        NOT_SCHEDULED = "none", "无考试"
+        PENDING = "pending", "未出分"
+        GRADED = "graded", "已出分"
+        MISSED = "missed", "缺考"
+
+    profile = models.ForeignKey(
+        StaffProfile,
+        verbose_name="员工",
+        on_delete=models.PROTECT,
+        related_name="assessment_records",
+    )
+    month = models.DateField("月份", help_text="该月 1 日")
+    unit = models.ForeignKey(
+        Unit, verbose_name="考核时所在单位", on_delete=models.PROTECT, related_name="+"
+    )
+    exam_state = models.CharField(
+        "考试状态", max_length=10, choices=ExamState.choices, default=ExamState.NOT_SCHEDULED
+    )
+    exam_score = models.DecimalField(
+        "月度考试（百分制）", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    attendance_rate = models.DecimalField(
+        "出勤率（%）", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    error_rate = models.DecimalField(
+        "差错率（%）", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    complaints = models.PositiveIntegerField("投诉（次）", null=True, blank=True)
+    satisfaction = models.DecimalField(
+        "满意度（%）", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    etiquette_score = models.DecimalField(
+        "服务礼仪（分）", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    composite = models.DecimalField(
+        "综合得分", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    grade = models.CharField("等级", max_length=20, blank=True)
+    bonus_coefficient = models.DecimalField(
+        "奖金系数", max_digits=4, decimal_places=2, null=True, blank=True
+    )
+    # Optimistic locking: an edit based on an older version is refused instead of overwriting.
+    version = models.PositiveIntegerField("版本", default=1)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    objects = SubtreeQuerySet.as_manager()  # in_unit(unit): assessed in the unit or below it
+
+    class Meta:
+        verbose_name = "月度考核记录"
+        verbose_name_plural = "月度考核记录"
+        ordering = ["-month", "unit__path", "profile__employee_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "month"], name="one_record_per_person_month")
+        ]
+        indexes = [models.Index(fields=["month", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.profile} {self.month:%Y-%m}"
+
+
+class AuditEntry(models.Model):
+    """Append-only: who changed which value of which record, when, from what to what, and why."""
+
+    record = models.ForeignKey(
+        AssessmentRecord,
+        verbose_name="考核记录",
+        on_delete=models.PROTECT,
+        related_name="audit_entries",
+        null=True,
+        blank=True,
+    )
+    month_state = models.ForeignKey(
+        AssessmentMonth,
+        verbose_name="考核月份",
+        on_delete=models.PROTECT,
+        related_name="audit_entries",
+        null=True,
+        blank=True,
+    )
+    field = models.CharField("项目", max_length=40)
+    old_value = models.CharField("原值", max_length=100, blank=True)
+    new_value = models.CharField("新值", max_length=100, blank=True)
+    reason = models.CharField("原因", max_length=300)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="为空表示由系统任务所致，见“任务”",
+    )
+    changed_by_job = models.CharField(
+        "任务",
+        max_length=100,
+        blank=True,
+        help_text="没有操作人时，造成这次变更的系统任务（如“超时自动交卷”）",
+    )
+    changed_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "变更记录"
+        verbose_name_plural = "变更记录"
+        ordering = ["-changed_at", "-pk"]
+        constraints = [
+            # Every change names who or what made it.
+            models.CheckConstraint(
+                condition=Q(changed_by__isnull=False) | ~Q(changed_by_job=""),
+                name="audit_entry_names_its_cause",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} → {self.new_value}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("变更记录不可修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("变更记录不可删除。")
+
+    @property
+    def cause(self) -> str:
+        """Who or what made the change, as shown in lists."""
+        if self.changed_by_id is None:
+            return f"系统：{self.changed_by_job}"
+        profile = getattr(self.changed_by, "staff_profile", None)
+        name = profile.name if profile else self.changed_by.get_username()
+        return f"{name}（{self.changed_by_job}）" if self.changed_by_job else name
+
+
+class HeldScoreChange(models.Model):
+    """An automatic exam score that arrived for a month already submitted or locked.
+
+    It is not applied: scores change only through an open month. HR (or the supervisor) decides:
+    apply it once the month is open again, or dismiss it with a reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待处理"
+        APPLIED = "applied", "已采用"
+        DISMISSED = "dismissed", "不采用"
+        SUPERSEDED = "superseded", "已由后续计分取代"
+
+    record = models.ForeignKey(
+        AssessmentRecord,
+        verbose_name="考核记录",
+        on_delete=models.PROTECT,
+        related_name="held_changes",
+    )
+    month_status = models.CharField("当时月份状态", max_length=10)
+    exam_state = models.CharField(
+        "拟改考试状态", max_length=10, choices=AssessmentRecord.ExamState.choices
+    )
+    exam_score = models.DecimalField(
+        "拟改月度考试得分", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    reason = models.CharField("原因", max_length=300)
+    caused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    caused_by_job = models.CharField("任务", max_length=100, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    status = models.CharField("处理状态", max_length=12, choices=Status.choices, default="pending")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="处理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    decision_note = models.CharField("处理说明", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "待处理成绩变更"
+        verbose_name_plural = "待处理成绩变更"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(caused_by__isnull=False) | ~Q(caused_by_job=""),
+                name="held_change_names_its_cause",
+            ),
+            models.UniqueConstraint(
+                fields=["record"],
+                condition=Q(status="pending"),
+                name="one_pending_change_per_record",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record} {self.get_status_display()}"

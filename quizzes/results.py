@@ -1,0 +1,318 @@
+"""The contract between the exam engine and the domains that use its results: the one module of
+quizzes that other domains (assessment) may import.
+
+- Listeners of "a monthly exam result changed for a person" (graded on submit, on automatic
+  submission or by marking; voided; missed when the exam closed), registered in an AppConfig's
+  ready() with `on_result_changed`; the engine calls `announce` after its own transaction.
+- Scheduling checks, registered with `add_scheduling_check`: asked before a monthly exam is
+  scheduled (is the month still open for every unit the audience touches?).
+- What a listener may read about exams: a person's outcome for a month, the month's exam
+  statistics and weakest categories for a unit, a person's attempts with the marks they lost.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, DecimalField, F, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from portal.organisation.models import StaffProfile
+from portal.organisation.selectors import visible_profiles
+
+from .disclosure import disclosures
+from .models import Attempt, AttemptQuestion, Exam
+
+# Listeners ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultChange:
+    """A person's monthly exam result changed. `by` is the person whose action caused it (the
+    candidate submitting, a marker, a supervisor voiding); None for a system task, which `job`
+    names (超时自动交卷, 考试结束登记缺考 …)."""
+
+    user_id: int
+    month: date
+    reason: str
+    by: object | None
+    job: str
+
+
+_listeners: list[Callable[[ResultChange], None]] = []
+_scheduling_checks: list[Callable[..., list[str]]] = []
+
+
+def on_result_changed(listener: Callable[[ResultChange], None]) -> None:
+    """Call `listener(change)` whenever a person's monthly exam result changes (once per listener,
+    however often an app's ready() runs)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def announce(*, user_id: int, month: date, reason: str, by, job: str) -> None:
+    """Tell every listener that `user_id`'s result for `month` changed."""
+    change = ResultChange(user_id=user_id, month=month, reason=reason, by=by, job=job)
+    for listener in list(_listeners):
+        listener(change)
+
+
+def add_scheduling_check(check: Callable[..., list[str]]) -> None:
+    """`check(month=, unit_paths=)` returns the reasons (Chinese) a monthly exam for units and
+    people under these paths may not count for `month`; empty when it may."""
+    if check not in _scheduling_checks:
+        _scheduling_checks.append(check)
+
+
+def scheduling_problems(*, month: date, unit_paths: list[str]) -> list[str]:
+    problems = []
+    for check in list(_scheduling_checks):
+        problems += check(month=month, unit_paths=unit_paths)
+    return problems
+
+
+# A person's month --------------------------------------------------------------------------------
+
+GRADED, PENDING, MISSED, NONE = "graded", "pending", "missed", "none"
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+def percentage(score: Decimal, max_score: Decimal) -> Decimal:
+    """A score as a percentage of the paper's full marks, to the cent."""
+    if not max_score:
+        return Decimal(0)
+    return (Decimal(score) * HUNDRED / Decimal(max_score)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class MonthOutcome:
+    """What a person's monthly exams say now: `state` graded (`best` is the best counted
+    attempt as a percentage), pending (sat, not all marked; or an exam still to come), missed
+    (in the audience of a closed exam and never sat it) or none (no monthly exam for them)."""
+
+    state: str
+    best: Decimal | None = None
+
+
+def in_audience(*, exam: Exam, profile: StaffProfile) -> bool:
+    if exam.created_by_id == profile.user_id:
+        return False  # the scheduler never sits their own exam
+    unit_paths = [unit.path for unit in exam.audience_units.all()]
+    user_ids = {user.pk for user in exam.audience_users.all()}
+    if not unit_paths and not user_ids:
+        return True
+    if profile.user_id in user_ids:
+        return True
+    return any(profile.unit.path.startswith(path) for path in unit_paths)
+
+
+def month_outcome(*, profile: StaffProfile, month: date) -> MonthOutcome:
+    """The person's monthly exam outcome: the best graded attempt; attempts at exams the person
+    scheduled never count."""
+    exams = (
+        Exam.objects.filter(month=month)
+        .exclude(status=Exam.Status.DRAFT)
+        .exclude(created_by_id=profile.user_id)
+    )
+    attempts = list(
+        Attempt.objects.filter(exam__in=exams, user_id=profile.user_id)
+        .exclude(status=Attempt.Status.VOIDED)
+        .only("status", "score", "max_score")
+    )
+    graded = [a for a in attempts if a.status == Attempt.Status.GRADED]
+    if graded:
+        return MonthOutcome(GRADED, max(percentage(a.score, a.max_score) for a in graded))
+    if attempts:
+        return MonthOutcome(PENDING)
+    if any(
+        in_audience(exam=exam, profile=profile)
+        for exam in exams.filter(makeup_of=None, status=Exam.Status.CLOSED)
+    ):
+        return MonthOutcome(MISSED)
+    if exams.exists():
+        return MonthOutcome(PENDING)
+    return MonthOutcome(NONE)
+
+
+# A unit's month (HR and supervisors' charts) -----------------------------------------------------
+
+SCORE_BANDS = [
+    ("<60", Decimal(0), Decimal(60)),
+    ("60–69", Decimal(60), Decimal(70)),
+    ("70–79", Decimal(70), Decimal(80)),
+    ("80–89", Decimal(80), Decimal(90)),
+    ("90–100", Decimal(90), Decimal(101)),
+]
+
+
+def _pass_rate(sat: int, passed: int) -> Decimal | None:
+    if not sat:
+        return None
+    return (Decimal(passed) * 100 / sat).quantize(Decimal("0.1"))
+
+
+@dataclass
+class TeamExamStats:
+    team: str
+    sat: int
+    passed: int
+    average: Decimal | None
+
+    @property
+    def pass_rate(self) -> Decimal | None:
+        return _pass_rate(self.sat, self.passed)
+
+
+@dataclass
+class ExamStats:
+    exam_id: int
+    title: str
+    sat: int = 0
+    passed: int = 0
+    distribution: list[int] = field(default_factory=lambda: [0] * len(SCORE_BANDS))
+    teams: list[TeamExamStats] = field(default_factory=list)
+
+    @property
+    def pass_rate(self) -> Decimal | None:
+        return _pass_rate(self.sat, self.passed)
+
+
+def _graded_attempts(*, viewer, unit, month: date) -> QuerySet[Attempt]:
+    people = visible_profiles(viewer).in_unit(unit)
+    return Attempt.objects.filter(
+        exam__month=month,
+        status=Attempt.Status.GRADED,
+        user__staff_profile__in=people,
+    )
+
+
+def exam_stats(*, viewer, unit, month: date) -> list[ExamStats]:
+    """Score distribution and pass rate of the month's exams among the people of `unit`'s subtree
+    that `viewer` may see, overall and per team (1 query)."""
+    attempts = _graded_attempts(viewer=viewer, unit=unit, month=month).values(
+        "exam_id",
+        "exam__title",
+        "score",
+        "max_score",
+        "passed",
+        "user__staff_profile__unit__name",
+    )
+    exams: dict[int, ExamStats] = {}
+    teams: dict[tuple[int, str], list] = {}
+    for row in attempts.order_by("exam__opens_at", "exam_id"):
+        stats = exams.setdefault(row["exam_id"], ExamStats(row["exam_id"], row["exam__title"]))
+        share = percentage(row["score"] or Decimal(0), row["max_score"])
+        stats.sat += 1
+        stats.passed += bool(row["passed"])
+        for index, (_, low, high) in enumerate(SCORE_BANDS):
+            if low <= share < high:
+                stats.distribution[index] += 1
+                break
+        teams.setdefault((row["exam_id"], row["user__staff_profile__unit__name"]), []).append(
+            (share, bool(row["passed"]))
+        )
+    for (exam_id, team), results in sorted(teams.items(), key=lambda item: item[0]):
+        exams[exam_id].teams.append(
+            TeamExamStats(
+                team=team,
+                sat=len(results),
+                passed=sum(passed for _, passed in results),
+                average=(sum(p for p, _ in results) / len(results)).quantize(Decimal("0.01")),
+            )
+        )
+    return list(exams.values())
+
+
+@dataclass
+class CategoryStats:
+    category: str
+    questions: int
+    max_score: Decimal
+    awarded: Decimal
+
+    @property
+    def rate(self) -> Decimal:
+        if not self.max_score:
+            return Decimal(0)
+        return (self.awarded * 100 / self.max_score).quantize(Decimal("0.1"))
+
+    @property
+    def lost(self) -> Decimal:
+        return self.max_score - self.awarded
+
+
+def weakest_categories(*, viewer, unit, month: date, limit: int = 8) -> list[CategoryStats]:
+    """Question categories where the unit's graded exam papers scored the lowest share (1 query)."""
+    rows = (
+        AttemptQuestion.objects.filter(
+            attempt__in=_graded_attempts(viewer=viewer, unit=unit, month=month)
+        )
+        .values("category_path")
+        .annotate(
+            questions=Count("pk"),
+            max_total=Sum("max_score"),
+            awarded_total=Coalesce(Sum("awarded"), Decimal(0), output_field=DecimalField()),
+        )
+    )
+    stats = [
+        CategoryStats(
+            row["category_path"] or "未分类",
+            row["questions"],
+            Decimal(row["max_total"] or 0),
+            Decimal(row["awarded_total"]),
+        )
+        for row in rows
+    ]
+    stats.sort(key=lambda item: (item.rate, -item.lost, item.category))
+    return stats[:limit]
+
+
+# A person's own attempts -------------------------------------------------------------------------
+
+
+@dataclass
+class AttemptLosses:
+    attempt: Attempt
+    percentage: Decimal | None
+    losses: list[tuple[str, Decimal]]  # (category, points lost), largest first
+
+
+def attempts_with_losses(*, user, limit: int = 20) -> list[AttemptLosses]:
+    """A person's submitted exam attempts with the points lost per question category (2 queries
+    and the disclosure gate's).
+
+    Losses are shown only where the exam's rules let the person see per-question results."""
+    attempts = list(
+        Attempt.objects.filter(user=user)
+        .exclude(status__in=[Attempt.Status.IN_PROGRESS, Attempt.Status.VOIDED])
+        .select_related("exam")
+        .order_by("-submitted_at", "-pk")[:limit]
+    )
+    gate = disclosures(attempts=attempts, viewer=user, now=timezone.now())
+    shown = [attempt.pk for attempt in attempts if gate[attempt.pk].correctness]
+    losses: dict[int, list] = {}
+    rows = (
+        AttemptQuestion.objects.filter(attempt_id__in=shown)
+        .values("attempt_id", "category_path")
+        .annotate(
+            lost=Sum(
+                F("max_score") - Coalesce("awarded", Decimal(0), output_field=DecimalField()),
+                output_field=DecimalField(),
+            )
+        )
+    )
+    for row in rows:
+        lost = Decimal(row["lost"] or 0)
+        if lost > 0:
+            losses.setdefault(row["attempt_id"], []).append(
+                (row["category_path"] or "未分类", lost.quantize(Decimal("0.01")))
+            )
+    result = []
+    for attempt in attempts:
+        items = sorted(losses.get(attempt.pk, []), key=lambda item: (-item[1], item[0]))
+        share = percentage(attempt.score, attempt.max_score) if attempt.score is not None else None
+        result.append(AttemptLosses(attempt, share, items))
+    return result
