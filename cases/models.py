@@ -15,22 +15,10 @@ from wagtail.search import index
 
 from portal.search.cjk import index_tokens
 
+from . import pages
 from .blocks import CaseBodyBlock
+from .choices import CaseKind, Category
 from .forms import QAItemForm
-
-
-class Category(models.TextChoices):
-    ETIQUETTE = "礼仪", "礼仪"
-    BUSINESS = "营业", "营业"
-    METER_BILLING = "抄表收费", "抄表收费"
-    CONNECTION = "业扩报装", "业扩报装"
-    REPAIR = "抢修", "抢修"
-    INSPECTION = "用电检查", "用电检查"
-    KEY_ACCOUNTS = "大客户", "大客户"
-    SUPPLY_QUALITY = "供电质量", "供电质量"
-    SAFETY = "安全", "安全"
-    MANAGEMENT = "管理", "管理"
-    INTEGRITY = "廉洁", "廉洁"
 
 
 class SourceDocument(models.Model):
@@ -213,18 +201,18 @@ class CaseIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        from .selectors import case_listing
-
         context.update(
-            case_listing(kind=request.GET.get("kind", ""), category=request.GET.get("category", ""))
+            pages.case_listing(
+                cases=CasePage.objects.live(),
+                kind=request.GET.get("kind", ""),
+                category=request.GET.get("category", ""),
+            )
         )
         return context
 
 
 class CasePage(Page):
-    class Kind(models.TextChoices):
-        BAD = "bad", "不良服务事件"
-        GOOD = "good", "优质服务事例"
+    Kind = CaseKind
 
     kind = models.CharField("案例性质", max_length=8, choices=Kind.choices)
     category = models.CharField("案例分类", max_length=8, choices=Category.choices)
@@ -303,7 +291,5 @@ class CasePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        from .selectors import case_sections
-
-        context.update(case_sections(self))
+        context.update(pages.case_sections(self))
         return context

@@ -3,12 +3,8 @@
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from .blocks import SECTION_LABELS
-from .models import CasePage, Category, QAItem, RuleItem, RuleSet
-
-
-def valid_category(value: str) -> str:
-    return value if value in Category.values else ""
+from .choices import Category
+from .models import QAItem, RuleItem, RuleSet
 
 
 def rule_sets_with_items(*, category: str = "") -> list[RuleSet]:
@@ -69,44 +65,3 @@ def qa_detail_or_404(code: str) -> QAItem:
     if item is None:
         raise Http404("问答不存在")
     return item
-
-
-def case_listing(*, kind: str = "", category: str = "") -> dict:
-    kind = kind if kind in CasePage.Kind.values else ""
-    category = valid_category(category)
-    cases = CasePage.objects.live().order_by("path")
-    if kind:
-        cases = cases.filter(kind=kind)
-    if category:
-        cases = cases.filter(category=category)
-    return {
-        "cases": list(cases),
-        "kinds": CasePage.Kind.choices,
-        "categories": Category.choices,
-        "selected_kind": kind,
-        "selected_category": category,
-    }
-
-
-def case_sections(case: CasePage) -> dict:
-    """The case's parts, with violated clauses resolved to rule items in one query."""
-    rules = list(case.related_rules.select_related("rule_set").order_by("rule_set__sort_order"))
-    rules_by_pk = {rule.pk: rule for rule in rules}
-    sections = []
-    for block in case.body.raw_data:
-        value = block["value"]
-        section = {"type": block["type"], "label": SECTION_LABELS[block["type"]]}
-        if block["type"] == "violations":
-            section["clauses"] = [
-                {
-                    "rule": rules_by_pk.get(clause.get("value", clause)["rule"]),
-                    "text": clause.get("value", clause)["text"],
-                    "quote": clause.get("value", clause)["quote"],
-                }
-                for clause in value["clauses"]
-            ]
-        else:
-            section["text"] = value["text"]
-            section["quote"] = value.get("quote", "")
-        sections.append(section)
-    return {"sections": sections, "rules": rules}

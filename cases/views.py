@@ -2,12 +2,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
 from . import selectors
-from .models import Category, SourceDocument
+from .choices import Category, valid_category
+from .models import SourceDocument
 
 
 @login_required
 def rule_index(request):
-    category = selectors.valid_category(request.GET.get("category", ""))
+    category = valid_category(request.GET.get("category", ""))
     return render(
         request,
         "cases/rule_index.html",
@@ -35,7 +36,7 @@ def rule_detail(request, code: str, key: str):
 
 @login_required
 def qa_index(request):
-    category = selectors.valid_category(request.GET.get("category", ""))
+    category = valid_category(request.GET.get("category", ""))
     return render(request, "cases/qa_index.html", selectors.qa_listing(category=category))
 
 

@@ -1,0 +1,1 @@
+"""The exam engine: the question bank, papers and exams, practice, and question-file interchange."""

@@ -9,7 +9,7 @@ class QuizzesConfig(AppConfig):
         from cases.sourcing import QUOTE_PROVIDERS, UNSOURCED_COUNTERS
         from portal.organisation.roles import Role, grant_model_permissions
 
-        from .quotes import imported_without_source, question_quotes
+        from .bank.quotes import imported_without_source, question_quotes
 
         QUOTE_PROVIDERS.append(question_quotes)
         UNSOURCED_COUNTERS.append(imported_without_source)

@@ -1,5 +1,10 @@
+"""Model fields holding a list of choice values (a blueprint section's types and difficulties,
+the uses a blueprint draws). Migrations name them quizzes.fields.*, so they stay here."""
+
 from django import forms
 from django.db import models
+
+from .bank.choices import Difficulty, QuestionType, QuestionUsage
 
 
 class ChoiceListField(models.JSONField):
@@ -20,24 +25,12 @@ class ChoiceListField(models.JSONField):
 
 
 class QuestionTypeListField(ChoiceListField):
-    @property
-    def choices_class(self):
-        from .models import QuestionType
-
-        return QuestionType
+    choices_class = QuestionType
 
 
 class DifficultyListField(ChoiceListField):
-    @property
-    def choices_class(self):
-        from .models import Difficulty
-
-        return Difficulty
+    choices_class = Difficulty
 
 
 class QuestionUsageListField(ChoiceListField):
-    @property
-    def choices_class(self):
-        from .models import QuestionUsage
-
-        return QuestionUsage
+    choices_class = QuestionUsage

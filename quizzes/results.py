@@ -22,8 +22,8 @@ from django.utils import timezone
 from portal.organisation.models import StaffProfile
 from portal.organisation.selectors import visible_profiles
 
-from .disclosure import disclosures
-from .models import Attempt, AttemptQuestion, Exam
+from .papers.disclosure import disclosures
+from .papers.models import Attempt, AttemptQuestion, Exam
 
 # Listeners ---------------------------------------------------------------------------------------
 

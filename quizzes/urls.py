@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import marking_views, practice_views, team_views, views
+from .papers import marking_views, team_views, views
+from .practice import views as practice_views
 
 app_name = "quizzes"
 

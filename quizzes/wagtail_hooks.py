@@ -18,10 +18,14 @@ from wagtail.admin.panels import (
 )
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from . import admin_views
-from .forms import BlueprintForm, ExamForm, QuestionCategoryForm, QuestionForm
+from .bank import admin_views as bank_admin
+from .bank.filters import QuestionFilterSet
+from .bank.forms import QuestionCategoryForm, QuestionForm
+from .bank.models import Question, QuestionCategory
 from .interchange import views as interchange_views
-from .models import Blueprint, Exam, Question, QuestionCategory
+from .papers import admin_views as papers_admin
+from .papers.forms import BlueprintForm, ExamForm
+from .papers.models import Blueprint, Exam
 
 
 class QuizViewSet(ModelViewSet):
@@ -34,12 +38,12 @@ class QuestionViewSet(QuizViewSet):
     model = Question
     icon = "help"
     menu_label = "试题"
-    index_view_class = admin_views.QuestionIndexView
-    inspect_view_class = admin_views.QuestionInspectView
-    delete_view_class = admin_views.QuestionDeleteView
+    index_view_class = bank_admin.QuestionIndexView
+    inspect_view_class = bank_admin.QuestionInspectView
+    delete_view_class = bank_admin.QuestionDeleteView
     inspect_view_enabled = True
-    bulk_usage_view_class = admin_views.QuestionUsageView
-    filterset_class = admin_views.QuestionFilterSet
+    bulk_usage_view_class = bank_admin.QuestionUsageView
+    filterset_class = QuestionFilterSet
     # Plain substring search on the stem and code: exact for Chinese, no index needed.
     search_backend_name = None
     search_fields = ["stem", "code"]
@@ -95,8 +99,8 @@ class QuestionCategoryViewSet(QuizViewSet):
     model = QuestionCategory
     icon = "folder-open-inverse"
     menu_label = "题库分类"
-    index_view_class = admin_views.QuestionCategoryIndexView
-    delete_view_class = admin_views.QuestionCategoryDeleteView
+    index_view_class = bank_admin.QuestionCategoryIndexView
+    delete_view_class = bank_admin.QuestionCategoryDeleteView
     search_fields = ["path"]
     ordering = ["path"]
     copy_view_enabled = False
@@ -125,10 +129,10 @@ class BlueprintViewSet(QuizViewSet):
     model = Blueprint
     icon = "list-ol"
     menu_label = "组卷规则"
-    index_view_class = admin_views.BlueprintIndexView
-    edit_view_class = admin_views.BlueprintEditView
-    delete_view_class = admin_views.BlueprintDeleteView
-    check_view_class = admin_views.BlueprintCheckView
+    index_view_class = papers_admin.BlueprintIndexView
+    edit_view_class = papers_admin.BlueprintEditView
+    delete_view_class = papers_admin.BlueprintDeleteView
+    check_view_class = papers_admin.BlueprintCheckView
     search_fields = ["name", "description"]
     list_filter = ["status"]
     copy_view_enabled = False
@@ -181,7 +185,7 @@ class BlueprintViewSet(QuizViewSet):
 
 class ExamViewSet(QuizViewSet):
     model = Exam
-    delete_view_class = admin_views.ExamDeleteView
+    delete_view_class = papers_admin.ExamDeleteView
     icon = "date"
     menu_label = "考试"
     list_display = ["title", "blueprint", "status", "opens_at", "closes_at", "review_policy"]

@@ -24,8 +24,8 @@ from assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
 from cases.models import CasePage, QAItem, RuleItem, SourceDocument
 from portal.months import month_of
 from portal.organisation.models import Unit
-from quizzes import scheduling, services
 from quizzes.models import Attempt, AttemptQuestion, Exam, QuestionType
+from quizzes.papers import scheduling, services
 from tests.quiz_factories import make_blueprint, make_exam
 
 pytestmark = pytest.mark.django_db

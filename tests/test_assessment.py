@@ -15,9 +15,9 @@ from assessment.models import AssessmentRecord, AssessmentScheme, AuditEntry
 from assessment.scoring import composite, validate_bands
 from portal.months import month_of
 from portal.organisation.models import StaffProfile, Unit
-from quizzes import scheduling, services
-from quizzes import selectors as quiz_selectors
 from quizzes.models import Attempt, Blueprint, Exam, QuestionType
+from quizzes.papers import scheduling, services
+from quizzes.papers import selectors as quiz_selectors
 from tests.quiz_factories import make_blueprint
 
 pytestmark = pytest.mark.django_db

@@ -17,8 +17,8 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from portal.organisation import idle, throttle
-from quizzes import services
 from quizzes.models import QuestionType
+from quizzes.papers import services
 from tests.conftest import DEMO_PASSWORD
 from tests.quiz_factories import make_blueprint, make_exam
 

@@ -1,4 +1,4 @@
-"""The autosave fast path on PostgreSQL (quizzes/autosave.py): one statement per save, and it
+"""The autosave fast path on PostgreSQL (quizzes/papers/autosave.py): one statement per save, and it
 never slips in while a paper is being graded."""
 
 import threading
@@ -8,8 +8,8 @@ import pytest
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from quizzes import autosave, services
 from quizzes.models import Attempt
+from quizzes.papers import autosave, services
 from tests.quiz_factories import make_single_choice_questions, single_choice_exam
 
 

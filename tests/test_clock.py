@@ -13,8 +13,8 @@ import pytest
 from django.utils import timezone
 from django.utils.http import http_date
 
-from quizzes import services
 from quizzes.models import Attempt
+from quizzes.papers import services
 from tests.quiz_factories import single_choice_exam
 
 pytestmark = pytest.mark.django_db

@@ -20,8 +20,8 @@ from django.utils import timezone
 from assessment import uploads
 from assessment.models import AssessmentRecord, AuditEntry
 from portal.organisation.models import Unit
-from quizzes import services
 from quizzes.models import AnswerRecord, Attempt, AttemptQuestion
+from quizzes.papers import services
 from tests.quiz_factories import make_single_choice_questions, single_choice_exam
 
 pytestmark = [

@@ -6,8 +6,8 @@ import pytest
 from django.db import close_old_connections
 from django.utils import timezone
 
-from quizzes import services
 from quizzes.models import AnswerRecord, Attempt
+from quizzes.papers import services
 from tests.quiz_factories import make_single_choice_questions, single_choice_exam
 
 pytestmark = [

@@ -21,8 +21,6 @@ from assessment.models import (
     HeldScoreChange,
 )
 from portal.organisation.models import StaffProfile, Unit
-from quizzes import disclosure, practice, scheduling, services
-from quizzes import selectors as quiz_selectors
 from quizzes.models import (
     AnswerRecord,
     Attempt,
@@ -33,6 +31,9 @@ from quizzes.models import (
     QuestionUsage,
     WrongAnswer,
 )
+from quizzes.papers import disclosure, scheduling, services
+from quizzes.papers import selectors as quiz_selectors
+from quizzes.practice import selectors as practice
 from tests.quiz_factories import make_blueprint, make_exam
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,6 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from quizzes import services
-from quizzes.drawing import DrawError, draw_paper
 from quizzes.models import (
     EXAM_USAGES,
     AnswerRecord,
@@ -21,6 +19,8 @@ from quizzes.models import (
     QuestionType,
     WrongAnswer,
 )
+from quizzes.papers import services
+from quizzes.papers.drawing import DrawError, draw_paper
 from tests.quiz_factories import make_blueprint, make_exam, single_choice_exam
 
 pytestmark = pytest.mark.django_db

@@ -19,8 +19,8 @@ from assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
 from portal.home.demo_history import history_months, load_demo_history
 from portal.organisation.models import StaffProfile, Unit
 from quizzes import results
-from quizzes import services as exam_services
 from quizzes.models import Attempt, AttemptQuestion, Exam, QuestionType
+from quizzes.papers import services as exam_services
 from tests.quiz_factories import make_blueprint, make_exam
 
 pytestmark = pytest.mark.django_db

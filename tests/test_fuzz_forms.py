@@ -24,7 +24,6 @@ from assessment import services as assessment
 from assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
 from portal.months import month_of
 from portal.organisation.models import Unit
-from quizzes import practice, scheduling, services
 from quizzes.models import (
     AnswerRecord,
     Attempt,
@@ -33,6 +32,8 @@ from quizzes.models import (
     QuestionType,
     WrongAnswer,
 )
+from quizzes.papers import scheduling, services
+from quizzes.practice import selectors as practice
 from tests.conftest import DEMO_PASSWORD
 from tests.quiz_factories import make_blueprint, make_exam
 

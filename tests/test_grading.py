@@ -4,13 +4,13 @@ from decimal import Decimal
 
 import pytest
 
-from quizzes.grading import (
+from quizzes.bank.answers import validate_answer_key
+from quizzes.papers.grading import (
     grade,
     marking_score,
     match_key_points,
     normalise_response,
     normalise_text,
-    validate_answer_key,
 )
 
 

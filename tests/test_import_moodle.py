@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from quizzes.grading import BLANK, validate_answer_key
+from quizzes.bank.answers import BLANK, validate_answer_key
 from quizzes.interchange import aiken, gift, moodle_xml
 from quizzes.interchange.base import MAX_IMPORT_BYTES, FileRejected, ParseResult, Severity
 from quizzes.models import Difficulty, Question, QuestionCategory, QuestionType

@@ -13,9 +13,7 @@ from wagtail.search.backends import get_search_backend
 
 from assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
 from portal.organisation.models import StaffProfile
-from quizzes import services
-from quizzes.drawing import draw_paper
-from quizzes.grading import validate_answer_key
+from quizzes.bank.answers import validate_answer_key
 from quizzes.models import (
     AnswerRecord,
     Attempt,
@@ -26,6 +24,8 @@ from quizzes.models import (
     QuestionCategory,
     QuestionType,
 )
+from quizzes.papers import services
+from quizzes.papers.drawing import draw_paper
 from tools.loadtesting import loadgen
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import json
 import pytest
 from django.utils import timezone
 
-from quizzes import services
 from quizzes.models import AnswerRecord, AttemptQuestion, QuestionType
+from quizzes.papers import services
 from tests.load.exam_client import (
     NotLoopback,
     PaperQuestion,
@@ -126,7 +126,7 @@ def test_a_reloaded_paper_shows_what_the_client_saved(client, staff_user):
 def test_random_responses_are_valid_for_the_server():
     import random
 
-    from quizzes.grading import normalise_response
+    from quizzes.papers.grading import normalise_response
 
     rng = random.Random(1)
     for qtype, options, blanks in [("single", 4, 0), ("multiple", 5, 0), ("fill", 0, 3)]:

@@ -6,9 +6,9 @@ import pytest
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
-from quizzes import services
-from quizzes.marking import pending_short_answers
 from quizzes.models import Attempt, AttemptQuestion, Exam, QuestionType
+from quizzes.papers import services
+from quizzes.papers.marking import pending_short_answers
 from quizzes.templatetags.quiz_tags import points
 
 pytestmark = pytest.mark.django_db

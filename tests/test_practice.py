@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.models import CasePage, RuleItem
-from quizzes import practice, services
 from quizzes.models import (
     PRACTICE_USAGES,
     AnswerRecord,
@@ -23,7 +22,10 @@ from quizzes.models import (
     QuestionType,
     WrongAnswer,
 )
-from quizzes.practice import PracticeError, PracticeRefused
+from quizzes.papers import services
+from quizzes.practice import selectors as practice
+from quizzes.practice import services as practice_services
+from quizzes.practice.selectors import PracticeError, PracticeRefused
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +64,7 @@ def wrong_raw(question: Question):
 
 
 def answer(user, question, raw, *, now=None, nonce=None):
-    return practice.answer_question(
+    return practice_services.answer_question(
         user=user,
         question=question,
         raw_response=raw,

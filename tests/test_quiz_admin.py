@@ -10,7 +10,6 @@ from django.utils import timezone
 from wagtail.test.utils.form_data import querydict_from_html
 
 from cases.models import QAItem, RuleItem, SourceDocument
-from quizzes import services
 from quizzes.models import (
     EXAM_USAGES,
     AnswerRecord,
@@ -21,6 +20,7 @@ from quizzes.models import (
     QuestionCategory,
     QuestionType,
 )
+from quizzes.papers import services
 from tests.quiz_factories import make_blueprint, make_exam
 
 pytestmark = pytest.mark.django_db
@@ -273,6 +273,12 @@ def test_preview_of_a_fill_question_numbers_its_blanks(editor_client, category):
             ["两声", "三声", "四声", "五声"],
             [0, 2, 3],
         ),
+        (
+            # Full-width letters, as a Chinese input method types them, read as in spreadsheets.
+            {"type": "multiple", "answer": "ＡＣ"},
+            ["两声", "三声", "四声", "五声"],
+            [0, 2],
+        ),
         ({"type": "truefalse", "options": "", "answer": "错"}, [], [False]),
         ({"type": "truefalse", "options": "", "answer": "对"}, [], [True]),
         (
@@ -307,7 +313,7 @@ def test_editor_creates_each_type_with_the_familiar_answer(
     ("overrides", "message"),
     [
         ({"type": "single", "answer": "AB"}, "单选题只能有一个正确答案。"),
-        ({"type": "single", "answer": "E"}, "不是选项字母：本题共 4 个选项，只能填 A–D"),
+        ({"type": "single", "answer": "E"}, "不是选项字母：本题有 4 个选项，只能填 A–D"),
         ({"type": "single", "options": "只有一个选项", "answer": "A"}, "选择题至少需要两个选项。"),
         ({"type": "single", "options": "三声\n三声", "answer": "A"}, "选项不能重复。"),
         ({"type": "multiple", "answer": "C"}, "多选题至少要有两个正确答案。"),
@@ -320,7 +326,7 @@ def test_editor_creates_each_type_with_the_familiar_answer(
         ),
         (
             {"type": "fill", "options": "", "stem": "提前____天公告", "answer": "|"},
-            "没有可接受的答案",
+            "第 1 个空没有答案",
         ),
         ({"type": "short", "options": "", "answer": "\n \n"}, "请填写正确答案。"),
         ({"quote": "这句话不在任何来源文件里"}, "请同时选择它的来源文件"),

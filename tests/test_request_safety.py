@@ -10,8 +10,8 @@ from django.utils import timezone
 from wagtail.documents.models import Document
 from wagtail.models import Collection, CollectionViewRestriction
 
-from quizzes import services
 from quizzes.models import QuestionType
+from quizzes.papers import services
 from tests.quiz_factories import make_blueprint, make_exam
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from assessment import services as assessment
 from assessment.models import AuditEntry
-from quizzes import services
 from quizzes.models import QuestionType
+from quizzes.papers import services
 from tests.conftest import DEMO_PASSWORD
 from tests.quiz_factories import make_blueprint, make_exam
 from tests.test_settings import run_manage

@@ -16,8 +16,8 @@ from assessment import services as assessment
 from assessment.models import AssessmentRecord, AuditEntry
 from portal.months import month_of
 from portal.organisation.models import StaffProfile, Unit
-from quizzes import scheduling, services
 from quizzes.models import Attempt, Exam, QuestionType
+from quizzes.papers import scheduling, services
 from tests.quiz_factories import make_blueprint
 
 pytestmark = pytest.mark.django_db

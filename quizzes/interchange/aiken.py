@@ -10,7 +10,7 @@ Aiken text is plain: markup such as `<html class="cool"> &` stays literal text.
 
 import re
 
-from ..models import QuestionType
+from ..bank.choices import QuestionType
 from . import moodle_common as common
 from .base import ParsedQuestion, ParseResult
 from .text import clean_text, decode_text

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from ..models import Question
+from ..bank.models import Question
 from .base import ParsedQuestion
 
 

@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 
-from ..grading import BLANK
-from ..models import QuestionType
+from ..bank.answers import BLANK
+from ..bank.choices import QuestionType
 from . import moodle_common as common
 from .base import ParsedQuestion, ParseResult
 from .text import (

@@ -16,8 +16,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from wagtail.search.backends import get_search_backend
 
-from ..grading import normalise_text, validate_answer_key
-from ..models import Difficulty, Question, QuestionCategory, QuestionImport, QuestionType
+from ..bank.answers import validate_answer_key
+from ..bank.choices import Difficulty, QuestionType
+from ..bank.models import Question, QuestionCategory, QuestionImport
+from ..papers.grading import normalise_text
 from .base import ImportIssue, ParsedQuestion, ParseResult, Severity
 from .formats import FORMATS
 

@@ -12,8 +12,9 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
 
-from ..grading import BLANK, validate_answer_key
-from ..models import Difficulty, Question, QuestionType
+from ..bank.answers import BLANK, validate_answer_key
+from ..bank.choices import Difficulty, QuestionType
+from ..bank.models import Question
 from .base import ParsedQuestion, ParseResult
 from .text import key_points_from_lines, place_single_blank, split_key_points
 

@@ -16,8 +16,8 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
-from ..grading import BLANK
-from ..models import QuestionType
+from ..bank.answers import BLANK
+from ..bank.choices import QuestionType
 from . import moodle_common as common
 from .base import ParsedQuestion, ParseResult
 from .text import (

@@ -40,9 +40,8 @@ from portal.spreadsheets import (
     xlsx_row,
 )
 
-from ..display import LETTERS
-from ..grading import BLANK, validate_answer_key
-from ..models import Difficulty, QuestionType
+from ..bank.answers import BLANK, LETTERS, validate_answer_key
+from ..bank.choices import Difficulty, QuestionType
 from .base import MAX_IMPORT_BYTES, FileRejected, ParsedQuestion, ParseResult, check_size
 from .convert import as_parsed
 

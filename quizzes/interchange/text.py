@@ -10,7 +10,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
 
-from ..grading import BLANK
+from ..bank.answers import BLANK
 from .base import FileRejected, ParseResult, check_size
 
 # Moodle's format names as XML attributes and as GIFT [markers].

@@ -19,7 +19,8 @@ from django.views.generic import View
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from ..models import Difficulty, Question, QuestionCategory, QuestionImport, QuestionType
+from ..bank.choices import Difficulty, QuestionType
+from ..bank.models import Question, QuestionCategory, QuestionImport
 from .base import MAX_IMPORT_BYTES, TOO_LARGE_MESSAGE, FileRejected
 from .formats import AUTO, EXPORT_FORMATS, FORMATS, read_file, write_file
 from .importing import (

@@ -1,7 +1,6 @@
 from django import template
 
-from ..display import describe_answer, describe_response, option_letter
-from ..grading import BLANK
+from ..bank.answers import BLANK, describe_answer, describe_response, option_letter
 
 register = template.Library()
 

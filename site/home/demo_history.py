@@ -18,12 +18,13 @@ from assessment import services
 from assessment.models import ENTERED_COMPONENTS, AssessmentMonth, AssessmentRecord
 from portal.months import month_of, months_ending, shift_month
 from portal.organisation.models import StaffProfile, Unit
-from quizzes import scheduling, selectors
-from quizzes import services as exam_services
-from quizzes.drawing import blank_count, draw_paper, snapshot
-from quizzes.grading import normalise_response
-from quizzes.loaders import ensure_blueprint
+from quizzes.bank.answers import blank_count
 from quizzes.models import Attempt, AttemptQuestion, Blueprint, Exam, QuestionType
+from quizzes.papers import scheduling, selectors
+from quizzes.papers import services as exam_services
+from quizzes.papers.drawing import draw_paper, snapshot
+from quizzes.papers.grading import normalise_response
+from quizzes.papers.services import ensure_blueprint
 
 BASE_SEED = 20260501
 HISTORY_MONTHS = 3

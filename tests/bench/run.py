@@ -44,9 +44,7 @@ from portal.months import month_of  # noqa: E402
 from portal.organisation.models import StaffProfile, Unit  # noqa: E402
 from portal.search.cjk import normalise_query, query_tokens  # noqa: E402
 from portal.search.selectors import site_search  # noqa: E402
-from quizzes import services  # noqa: E402
-from quizzes.drawing import blank_count, draw_paper  # noqa: E402
-from quizzes.grading import normalise_response  # noqa: E402
+from quizzes.bank.answers import blank_count  # noqa: E402
 from quizzes.models import (  # noqa: E402
     AnswerRecord,
     AttemptQuestion,
@@ -55,6 +53,9 @@ from quizzes.models import (  # noqa: E402
     Question,
     QuestionType,
 )
+from quizzes.papers import services  # noqa: E402
+from quizzes.papers.drawing import draw_paper  # noqa: E402
+from quizzes.papers.grading import normalise_response  # noqa: E402
 from tools.loadtesting import loadgen  # noqa: E402
 
 SEARCH_QUERIES = [

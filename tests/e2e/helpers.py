@@ -10,8 +10,8 @@ from playwright.sync_api import Page, expect
 
 from portal.months import month_of
 from portal.organisation.models import Unit
-from quizzes import scheduling
 from quizzes.models import AttemptQuestion, Blueprint, Exam, QuestionType
+from quizzes.papers import scheduling
 from tests.quiz_factories import make_blueprint
 
 STAFF = "DL1020"  # 营业二班 counter clerk

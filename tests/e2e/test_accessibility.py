@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from cases.models import CasePage
-from quizzes import services
 from quizzes.models import QuestionType
+from quizzes.papers import services
 
 from .conftest import AXE_SCRIPT, unique
 from .helpers import SHORT_ANSWER, STAFF, monthly_exam, right_answer, user

@@ -10,8 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from cases.models import CasePage
-from quizzes import services
 from quizzes.models import PRACTICE_USAGES, AnswerRecord, Attempt, Exam, QuestionType
+from quizzes.papers import services
 
 from .conftest import unique
 from .helpers import (

@@ -9,9 +9,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from portal.organisation.models import StaffProfile
-from quizzes import selectors as quiz_selectors
-from quizzes import services
 from quizzes.models import Attempt, Exam, QuestionType
+from quizzes.papers import selectors as quiz_selectors
+from quizzes.papers import services
 
 from .conftest import unique
 from .helpers import STAFF, TEAM, TEAM_LEADER, ready_blueprint, right_answer, user

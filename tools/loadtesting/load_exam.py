@@ -22,11 +22,12 @@ from django.utils import timezone
 
 from portal.organisation.models import Position, StaffProfile, Unit
 from portal.organisation.roles import Role, ensure_role_groups
-from quizzes.drawing import blank_count
-from quizzes.grading import normalise_response
-from quizzes.loaders import DEMO_SECTIONS, ensure_blueprint
+from quizzes.bank.answers import blank_count
+from quizzes.bank.seed import DEMO_SECTIONS
 from quizzes.models import AnswerRecord, Attempt, AttemptQuestion, Blueprint
-from quizzes.scheduling import ExamPlan, schedule_exam
+from quizzes.papers.grading import normalise_response
+from quizzes.papers.scheduling import ExamPlan, schedule_exam
+from quizzes.papers.services import ensure_blueprint
 
 from .load_check import SaveEvent, expected_answers
 

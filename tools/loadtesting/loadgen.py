@@ -31,7 +31,7 @@ from assessment.services import scheme_for
 from portal.months import month_of, months_ending, shift_month
 from portal.organisation.models import Position, StaffProfile, Unit
 from portal.organisation.roles import Role, ensure_role_groups
-from quizzes.grading import BLANK, validate_answer_key
+from quizzes.bank.answers import BLANK, validate_answer_key
 from quizzes.models import (
     Blueprint,
     BlueprintSection,

@@ -6,7 +6,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from quizzes.scheduling import close_due_exams
+from quizzes.papers.scheduling import close_due_exams
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from cases.loaders import load_knowledge
 from portal.home.demo_history import load_demo_history
 from portal.organisation.demo import load_demo_organisation
-from quizzes.loaders import load_questions
+from quizzes.bank.seed import load_questions
 
 
 class Command(BaseCommand):

@@ -6,7 +6,8 @@ from django.http import Http404
 from portal.organisation.permissions import can_mark, can_see_everyone
 from portal.organisation.selectors import visible_profiles
 
-from .models import Attempt, AttemptQuestion, QuestionType
+from ..bank.choices import QuestionType
+from .models import Attempt, AttemptQuestion
 
 MARKED_STATUSES = [Attempt.Status.PENDING_REVIEW, Attempt.Status.GRADED]
 

@@ -11,9 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from portal.search.cjk import to_simplified
 
-from .models import MultipleScoring, QuestionType
+from ..bank.choices import QuestionType
+from .models import MultipleScoring
 
-BLANK = "____"
 PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
 CENT = Decimal("0.01")
 
@@ -22,49 +22,6 @@ def normalise_text(text: str) -> str:
     """For comparing free text: width, case, Traditional/Simplified, punctuation and spaces."""
     text = unicodedata.normalize("NFKC", str(text or ""))
     return PUNCTUATION.sub("", to_simplified(text)).lower()
-
-
-def validate_answer_key(qtype: str, options: list, answer, stem: str = "") -> list[str]:
-    """Problems with a question's answer key, in Chinese; empty when it is valid."""
-    errors = []
-    if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        if not isinstance(options, list) or len(options) < 2:
-            errors.append("选择题至少需要两个选项。")
-        elif any(not str(option).strip() for option in options):
-            errors.append("选项不能为空。")
-        elif len({str(option).strip() for option in options}) != len(options):
-            errors.append("选项不能重复。")
-        indices = answer if isinstance(answer, list) else None
-        if not indices or any(
-            not isinstance(i, int) or not 0 <= i < len(options or []) for i in indices
-        ):
-            errors.append("正确答案必须是选项中的一项或几项。")
-        elif qtype == QuestionType.SINGLE and len(indices) != 1:
-            errors.append("单选题只能有一个正确答案。")
-        elif qtype == QuestionType.MULTIPLE and len(indices) < 2:
-            errors.append("多选题至少要有两个正确答案。")
-    elif qtype == QuestionType.TRUE_FALSE:
-        if not (isinstance(answer, list) and len(answer) == 1 and isinstance(answer[0], bool)):
-            errors.append("判断题的答案必须是“对”或“错”。")
-    elif qtype == QuestionType.FILL:
-        blanks = stem.count(BLANK)
-        if (
-            not isinstance(answer, list)
-            or not answer
-            or any(
-                not isinstance(alts, list) or not [a for a in alts if str(a).strip()]
-                for alts in answer
-            )
-        ):
-            errors.append("填空题每个空至少要有一个可接受的答案。")
-        elif blanks != len(answer):
-            errors.append(f"题干中有 {blanks} 个空（____），但答案给了 {len(answer)} 个空。")
-    elif qtype == QuestionType.SHORT:
-        if not isinstance(answer, list) or not [p for p in answer if str(p).strip()]:
-            errors.append("简答题至少需要一个答题要点。")
-    else:
-        errors.append("未知题型。")
-    return errors
 
 
 def normalise_response(qtype: str, raw, option_count: int = 0, blank_count: int = 0):

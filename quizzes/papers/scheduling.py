@@ -9,7 +9,8 @@ from django.db import transaction
 from portal.organisation.models import StaffProfile, Unit
 from portal.organisation.selectors import visible_profiles, visible_units
 
-from . import results, selectors, services
+from .. import results
+from . import selectors, services
 from .drawing import DrawError, draw_paper
 from .models import MONTHLY_POLICY_MESSAGE, AnswersShown, Attempt, Blueprint, Exam
 

@@ -18,7 +18,9 @@ from django.db.models import Q
 
 from portal.organisation.permissions import can_mark_attempt
 
-from .models import AnswersShown, Attempt, Exam, Question, QuestionUsage, ReviewVisibility
+from ..bank.choices import QuestionUsage
+from ..bank.models import Question
+from .models import AnswersShown, Attempt, Exam, ReviewVisibility
 from .timing import SAVE_GRACE
 
 

@@ -12,10 +12,16 @@ from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 
-from . import disclosure, results, wrongbook
-from .drawing import blank_count, draw_paper, snapshot
+from .. import results
+from ..bank.answers import blank_count
+from ..bank.choices import QuestionType
+from ..practice.models import AnswerRecord
+from ..practice.services import record_results
+from . import disclosure
+from .autosave import store_answer
+from .drawing import draw_paper, snapshot
 from .grading import grade, marking_score, normalise_response
-from .models import AnswerRecord, Attempt, AttemptQuestion, Exam, QuestionType
+from .models import Attempt, AttemptQuestion, Blueprint, BlueprintSection, Exam
 from .selectors import exams_for, makeup_eligible
 from .timing import SAVE_GRACE, exam_window_problem
 
@@ -125,8 +131,6 @@ def save_answer(
     for every refusal, the question and its attempt are read together with the attempt's row
     locked (FOR UPDATE OF), so a save never slips in while submit_attempt grades.
     """
-    from .autosave import store_answer
-
     deadline_at = store_answer(
         position=position,
         raw_response=raw_response,
@@ -289,7 +293,7 @@ def _apply_results(attempt: Attempt, judged: dict[int, bool], now: datetime) -> 
             for question_id, correct in judged.items()
         ]
     )
-    wrongbook.record_results(user_id=attempt.user_id, results=judged, now=now)
+    record_results(user_id=attempt.user_id, results=judged, now=now)
 
 
 def release_results(*, attempt_id: int, now: datetime) -> bool:
@@ -400,3 +404,25 @@ def mark_short_answer(
     # Marking may be what the review policy waited for (阅卷完成后).
     release_due_results(now=now)
     return attempt
+
+
+# Blueprints made by code (the seed's demo paper, the demo history, the load tools) ---------------
+
+
+def ensure_blueprint(name: str, *, sections, **fields) -> tuple[Blueprint, bool]:
+    """The ready blueprint called `name`, created with `sections` (title, type, count, score per
+    question) if there is none yet; returns it and whether it was created."""
+    blueprint = Blueprint.objects.filter(name=name).first()
+    if blueprint is not None:
+        return blueprint, False
+    blueprint = Blueprint.objects.create(name=name, status=Blueprint.Status.READY, **fields)
+    for order, (title, qtype, count, score) in enumerate(sections):
+        BlueprintSection.objects.create(
+            blueprint=blueprint,
+            title=title,
+            sort_order=order,
+            question_count=count,
+            score_per_question=Decimal(score),
+            types=[qtype],
+        )
+    return blueprint, True

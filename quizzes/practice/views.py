@@ -1,6 +1,6 @@
 """Self-study pages: choose what to practise, one question at a time with immediate feedback, and
-the wrong-answer book (错题本). The rules live in quizzes/practice.py; these views only read the
-request and render.
+the wrong-answer book (错题本). The rules live in selectors.py and services.py beside them; these
+views only read the request and render.
 """
 
 from functools import wraps
@@ -11,9 +11,11 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from . import disclosure, practice
-from .models import Question, QuestionType
-from .practice import PracticeError, PracticeRefused
+from ..bank.choices import QuestionType
+from ..bank.models import Question
+from ..papers import disclosure
+from . import selectors, services
+from .selectors import PracticeError, PracticeRefused
 
 
 def _problem(request, message: str, status: int = 400):
@@ -75,7 +77,7 @@ def _given(data) -> dict:
 @closed_during_exam
 @require_GET
 def practice_home(request):
-    choices = practice.practice_choices(user=request.user)
+    choices = selectors.practice_choices(user=request.user)
     return render(request, "quizzes/practice/home.html", {"choices": choices})
 
 
@@ -84,13 +86,13 @@ def practice_home(request):
 @require_GET
 def practice_question(request):
     try:
-        scope = practice.resolve_scope(raw=request.GET.get("scope", ""))
+        scope = selectors.resolve_scope(raw=request.GET.get("scope", ""))
     except PracticeError as error:
         return _problem(request, str(error))
-    question = practice.next_question(
-        user=request.user, scope=scope, after=practice.as_pk(request.GET.get("after"))
+    question = selectors.next_question(
+        user=request.user, scope=scope, after=selectors.as_pk(request.GET.get("after"))
     )
-    ticket = practice.issue_ticket(user=request.user, question=question) if question else ""
+    ticket = selectors.issue_ticket(user=request.user, question=question) if question else ""
     return render(
         request,
         "quizzes/practice/question.html",
@@ -104,13 +106,13 @@ def practice_answer(request):
     if request.method != "POST":
         return redirect("quizzes:practice_home")
     try:
-        scope = practice.resolve_scope(raw=request.POST.get("scope", ""))
-        ticket = practice.redeem_ticket(user=request.user, raw=request.POST.get("ticket"))
+        scope = selectors.resolve_scope(raw=request.POST.get("scope", ""))
+        ticket = selectors.redeem_ticket(user=request.user, raw=request.POST.get("ticket"))
     except PracticeError as error:
         return _problem(request, str(error), status=403)
     question = ticket.question
     try:
-        feedback = practice.answer_question(
+        feedback = services.answer_question(
             user=request.user,
             question=question,
             raw_response=raw_response(question, request.POST),
@@ -143,11 +145,11 @@ def practice_answer(request):
 @closed_during_exam
 @require_GET
 def wrongbook(request):
-    book = practice.wrongbook_page(user=request.user, page_number=request.GET.get("page", 1))
+    book = selectors.wrongbook_page(user=request.user, page_number=request.GET.get("page", 1))
     return render(
         request,
         "quizzes/practice/wrongbook.html",
-        {"book": book, "scope": practice.WRONGBOOK_SCOPE},
+        {"book": book, "scope": selectors.WRONGBOOK_SCOPE},
     )
 
 

@@ -19,7 +19,7 @@ from threading import Lock
 
 from django.db import connection
 
-from .drawing import blank_count
+from ..bank.answers import blank_count
 from .grading import normalise_response
 from .models import Attempt, AttemptQuestion
 

@@ -1,4 +1,5 @@
-"""Load the seed question bank (fixtures/questions/) and offer every Q&A item as a short answer.
+"""Seed loading: the question bank of fixtures/questions/, every Q&A item offered as a short
+answer, and the demo paper (a blueprint and a mock exam).
 
 Idempotent and non-destructive like the knowledge loader: an existing code is left as it is.
 """
@@ -14,18 +15,11 @@ from django.db import transaction
 from cases.loaders import resolve_rules
 from cases.models import CasePage, QAItem, SourceDocument
 
-from .display import LETTERS
-from .grading import validate_answer_key
-from .models import (
-    Blueprint,
-    BlueprintSection,
-    Difficulty,
-    Exam,
-    Question,
-    QuestionCategory,
-    QuestionType,
-    QuestionUsage,
-)
+from ..papers.models import Blueprint, Exam
+from ..papers.services import ensure_blueprint
+from .answers import answer_from_data, validate_answer_key
+from .choices import Difficulty, QuestionType, QuestionUsage
+from .models import Question, QuestionCategory
 
 QUESTIONS_DIR = Path(settings.FIXTURES_DIR) / "questions"
 DIFFICULTY_BY_LABEL = {label: value for value, label in Difficulty.choices}
@@ -41,17 +35,6 @@ class QuestionLoadResult:
     from_qa: int = 0
     blueprints: int = 0
     exams: int = 0
-
-
-def answer_from_fixture(row: dict) -> list:
-    qtype, answer = row["type"], row["answer"]
-    if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        return [LETTERS.index(letter) for letter in str(answer).strip().upper()]
-    if qtype == QuestionType.TRUE_FALSE:
-        return [bool(answer)]
-    if qtype == QuestionType.FILL:
-        return [[str(alternative) for alternative in blank] for blank in answer]
-    return [str(point) for point in answer]
 
 
 def _link(question: Question, row: dict) -> None:
@@ -74,8 +57,11 @@ def load_fixture_questions(result: QuestionLoadResult, sources: dict[str, Source
         for row in rows:
             if row["code"] in existing:
                 continue
-            answer = answer_from_fixture(row)
             options = [str(option) for option in row.get("options") or []]
+            try:
+                answer = answer_from_data(row["type"], row["answer"], len(options))
+            except ValueError as error:
+                raise QuestionLoadError(f"{path.name} {row['code']}: {error}") from None
             errors = validate_answer_key(row["type"], options, answer, row["stem"])
             if errors:
                 raise QuestionLoadError(f"{path.name} {row['code']}: {' '.join(errors)}")
@@ -130,25 +116,6 @@ DEMO_SECTIONS = [
     ("四、填空题", QuestionType.FILL, 5, "2"),
     ("五、简答题", QuestionType.SHORT, 2, "10"),
 ]
-
-
-def ensure_blueprint(name: str, *, sections, **fields) -> tuple[Blueprint, bool]:
-    """The ready blueprint called `name`, created with `sections` (title, type, count, score per
-    question) if there is none yet; returns it and whether it was created."""
-    blueprint = Blueprint.objects.filter(name=name).first()
-    if blueprint is not None:
-        return blueprint, False
-    blueprint = Blueprint.objects.create(name=name, status=Blueprint.Status.READY, **fields)
-    for order, (title, qtype, count, score) in enumerate(sections):
-        BlueprintSection.objects.create(
-            blueprint=blueprint,
-            title=title,
-            sort_order=order,
-            question_count=count,
-            score_per_question=Decimal(score),
-            types=[qtype],
-        )
-    return blueprint, True
 
 
 def load_demo_exams(result: QuestionLoadResult) -> None:

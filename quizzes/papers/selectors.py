@@ -1,9 +1,13 @@
-"""Read-side queries for exams and attempts."""
+"""Read-side queries for exams and attempts: who an exam is for, my exams, the paper and its
+review, the team-exam pages (which exams a supervisor sees, the live progress), the blueprint and
+exam admin (totals, pool sizes, what blocks a delete)."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from cases.models import RuleItem
@@ -11,8 +15,10 @@ from portal.organisation.models import StaffProfile, path_ids, subtree_condition
 from portal.organisation.permissions import can_see_everyone, supervised_units
 from portal.organisation.selectors import visible_profiles, visible_units
 
+from ..bank.models import Question
 from .disclosure import Disclosure, attempt_disclosure
-from .models import Attempt, AttemptQuestion, Exam
+from .drawing import section_pool_filter
+from .models import Attempt, AttemptQuestion, Blueprint, BlueprintSection, Exam
 from .timing import exam_window_problem
 
 
@@ -255,3 +261,42 @@ def monitor_rows(*, exam: Exam, viewer, now: datetime) -> list[MonitorRow]:
             state = attempt.status
         rows.append(MonitorRow(person, state, attempt, seconds_left))
     return rows
+
+
+# The blueprint and exam admin -------------------------------------------------------------------
+
+
+def with_total_score(blueprints: QuerySet[Blueprint]) -> QuerySet[Blueprint]:
+    return blueprints.annotate(
+        total=Coalesce(
+            Sum(
+                F("sections__question_count") * F("sections__score_per_question"),
+                output_field=DecimalField(max_digits=9, decimal_places=2),
+            ),
+            Value(Decimal(0)),
+            output_field=DecimalField(max_digits=9, decimal_places=2),
+        ),
+        question_total=Coalesce(Sum("sections__question_count"), Value(0)),
+    )
+
+
+def section_pool_size(section: BlueprintSection) -> int:
+    """How many active questions a section may draw from."""
+    return Question.objects.filter(section_pool_filter(section)).count()
+
+
+def blueprint_delete_problem(blueprint: Blueprint) -> str:
+    exams = blueprint.exams.count()
+    if exams:
+        return f"已有 {exams} 场考试使用组卷规则“{blueprint.name}”，不能删除。"
+    return ""
+
+
+def exam_delete_problem(exam: Exam) -> str:
+    attempts = exam.attempts.count()
+    if attempts:
+        return (
+            f"考试“{exam.title}”已有 {attempts} 份作答记录，不能删除；"
+            "不再开放请把状态改为“已结束”。"
+        )
+    return ""

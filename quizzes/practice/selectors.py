@@ -1,27 +1,22 @@
-"""Self-study (练习): practise by category, rule set or case with immediate feedback, random
-practice, the wrong-answer book (错题本) and progress per category.
+"""Self-study (练习), the read side: scopes ("<kind>:<value>", see below), the next question to
+practise, tickets (practice answers only the question the server showed that person, once), the
+rate limit, the practice home's choices and progress, and the wrong-answer book (错题本).
 
 A practice scope is written "<kind>:<value>" (in URLs too): ``category:礼仪`` (with its
 subcategories), ``ruleset:shi-ge-bu-zhun`` (questions linked to any item of the set),
 ``case:dian-xing-01`` (questions linked to the case), ``random`` (any active question) and
-``wrongbook`` (the person's questions still in the wrong book).
-
-Service (what writes): `answer_question`. Selectors (what reads): `resolve_scope`,
-`questions_in_scope`, `next_question`, `redeem_ticket`, `practice_choices`,
-`progress_by_category`, `wrongbook_page`. Each answers in a fixed number of queries however large
-the bank or the person's history.
+``wrongbook`` (the person's questions still in the wrong book). Each query runs in a fixed number
+of queries however large the bank or the person's history.
 """
 
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.paginator import Page, Paginator
-from django.db import IntegrityError, transaction
 from django.db.models import (
     Case,
     Count,
@@ -33,25 +28,16 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 
 from cases.models import CasePage, QAItem, RuleItem, RuleSet
 
-from . import disclosure, wrongbook
-from .display import describe_answer, describe_response, option_letter
-from .drawing import blank_count
-from .grading import grade, normalise_response, normalise_text
-from .models import (
-    PRACTICE_USAGES,
-    AnswerRecord,
-    MultipleScoring,
-    Question,
-    QuestionCategory,
-    QuestionType,
-    WrongAnswer,
-)
+from ..bank.answers import describe_answer, describe_response, option_letter
+from ..bank.choices import PRACTICE_USAGES
+from ..bank.models import Question, QuestionCategory, in_category_condition
+from ..papers import disclosure
+from .models import AnswerRecord, WrongAnswer
 
 WRONGBOOK_PAGE_SIZE = 30
 RETIRED_SHOWN = 50
@@ -59,6 +45,14 @@ RETIRED_SHOWN = 50
 
 class PracticeError(Exception):
     """A practice request that cannot be served; the message (Chinese) is shown as it is."""
+
+
+class PracticeRefused(PracticeError):
+    """Refused before grading: the response must not show anything of the question's key."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
 
 
 # Scopes -----------------------------------------------------------------------------------------
@@ -120,7 +114,7 @@ def resolve_scope(*, raw: str) -> Scope:
 
 def _scope_condition(scope: Scope, user) -> Q:
     if scope.kind == ScopeKind.CATEGORY:
-        return Q(category__path=scope.value) | Q(category__path__startswith=scope.value + "/")
+        return in_category_condition(scope.value, "category__path")
     if scope.kind == ScopeKind.RULE_SET:
         linked = Question.rules.through.objects.filter(ruleitem__rule_set_id=scope.object_id)
         return Q(pk__in=linked.values("question_id"))
@@ -245,15 +239,7 @@ def rate_limit_problem(*, user, now: datetime) -> str:
     return ""
 
 
-class PracticeRefused(PracticeError):
-    """Refused before grading: the response must not show anything of the question's key."""
-
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.status = status
-
-
-# Feedback ---------------------------------------------------------------------------------------
+# Links to what explains a question -------------------------------------------------------------
 
 
 @dataclass
@@ -261,42 +247,6 @@ class Link:
     kind: str  # 规范 / 问答 / 案例
     title: str
     url: str
-
-
-@dataclass
-class OptionRow:
-    letter: str
-    text: str
-    is_answer: bool
-    chosen: bool
-
-
-@dataclass
-class BlankRow:
-    number: int
-    given: str
-    accepted: list[str]
-    right: bool
-
-
-@dataclass
-class KeyPointRow:
-    point: str
-    found: bool
-
-
-@dataclass
-class PracticeFeedback:
-    question: Question
-    correct: bool
-    response_text: str
-    answer_text: str
-    explanation: str
-    links: list[Link]
-    options: list[OptionRow] = field(default_factory=list)
-    blanks: list[BlankRow] = field(default_factory=list)
-    key_points: list[KeyPointRow] = field(default_factory=list)
-    wrongbook_note: str = ""
 
 
 def letter(index: int) -> str:
@@ -335,135 +285,6 @@ def link_prefetches(prefix: str = "") -> list:
             queryset=CasePage.objects.live().only("pk", "title", "url_path", "slug"),
         ),
     ]
-
-
-def _unanswered(qtype: str, response) -> bool:
-    if response is None:
-        return True
-    if qtype == QuestionType.FILL:
-        return not any(given.strip() for given in response)
-    if qtype == QuestionType.SHORT:
-        return not response.strip()
-    return qtype == QuestionType.MULTIPLE and not response
-
-
-def _wrongbook_note(entry: WrongAnswer | None, correct: bool, now: datetime) -> str:
-    if entry is None:
-        return ""
-    if not correct:
-        return f"本题已记入错题本（累计答错 {entry.wrong_count} 次）。"
-    if entry.retired_at is None:
-        left = wrongbook.RETIRE_AFTER_CORRECT - entry.correct_streak
-        return f"错题本：已连续答对 {entry.correct_streak} 次，再答对 {left} 次即移出错题本。"
-    if entry.retired_at == now:
-        return f"连续答对 {wrongbook.RETIRE_AFTER_CORRECT} 次，本题已移出错题本。"
-    return ""
-
-
-def answer_question(
-    *,
-    user,
-    question: Question,
-    raw_response,
-    now: datetime,
-    ticket_nonce: str,
-) -> PracticeFeedback:
-    """Grade one practice answer at once, record it and update the wrong-answer book.
-
-    The question comes from a ticket (redeem_ticket): only the question the server showed the
-    person, once (`ticket_nonce` is stored with the answer and is unique), within the rate limit
-    and never while they sit an exam. Practice is all-or-nothing: a multiple choice is right
-    only with every right option and no other; a short answer is right when every key point is
-    found in it. A malformed or empty response raises PracticeError and records nothing; a
-    refusal of the ticket raises PracticeRefused and shows nothing of the key.
-    """
-    problem = disclosure.practice_problem(user=user, now=now)
-    if problem:
-        raise PracticeRefused(problem, 403)
-    problem = disclosure.practice_question_problem(question=question)
-    if problem:
-        raise PracticeRefused(problem, 403)
-    try:
-        response = normalise_response(
-            question.type, raw_response, len(question.options or []), blank_count(question.stem)
-        )
-    except ValueError as error:
-        raise PracticeError(f"答案格式不正确：{error}") from error
-    if _unanswered(question.type, response):
-        raise PracticeError("请先作答再提交。")
-
-    result = grade(
-        question.type,
-        question.answer,
-        response,
-        question.default_score,
-        MultipleScoring.ALL_OR_NOTHING,
-    )
-    if question.type == QuestionType.SHORT:
-        correct = bool(result.marking) and all(point["matched"] for point in result.marking)
-    else:
-        correct = bool(result.is_correct)
-
-    try:
-        with transaction.atomic():
-            # One practice answer of a person at a time (a row lock on PostgreSQL), so that two
-            # submits at once can neither both count nor lose an update of the wrong book.
-            list(
-                get_user_model()
-                .objects.select_for_update()
-                .filter(pk=user.pk)
-                .values_list("pk", flat=True)
-            )
-            problem = rate_limit_problem(user=user, now=now)
-            if problem:
-                raise PracticeRefused(problem, 429)
-            AnswerRecord.objects.create(
-                user=user,
-                question=question,
-                origin=AnswerRecord.Origin.PRACTICE,
-                is_correct=correct,
-                ticket=ticket_nonce,
-            )
-            wrongbook.record_results(user_id=user.pk, results={question.pk: correct}, now=now)
-    except IntegrityError:
-        raise PracticeRefused(
-            "这道题您已经提交过了（同一题目页只能提交一次）。请点“下一题”继续练习。", 409
-        ) from None
-    entry = WrongAnswer.objects.filter(user=user, question=question).first()
-
-    prefetch_related_objects([question], *link_prefetches())
-    feedback = PracticeFeedback(
-        question=question,
-        correct=correct,
-        response_text=response_text(question, response),
-        answer_text=answer_text(question),
-        explanation=question.explanation,
-        links=question_links(question),
-        wrongbook_note=_wrongbook_note(entry, correct, now),
-    )
-    if question.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        chosen = {response} if question.type == QuestionType.SINGLE else set(response)
-        feedback.options = [
-            OptionRow(letter(i), str(text), i in question.answer, i in chosen)
-            for i, text in enumerate(question.options)
-        ]
-    elif question.type == QuestionType.FILL:
-        feedback.blanks = [
-            BlankRow(
-                number,
-                given,
-                list(alternatives),
-                normalise_text(given) in {normalise_text(alt) for alt in alternatives},
-            )
-            for number, (given, alternatives) in enumerate(
-                zip(response, question.answer, strict=True), start=1
-            )
-        ]
-    elif question.type == QuestionType.SHORT:
-        feedback.key_points = [
-            KeyPointRow(point["point"], point["matched"]) for point in result.marking
-        ]
-    return feedback
 
 
 # Choices and progress ---------------------------------------------------------------------------

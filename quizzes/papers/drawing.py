@@ -8,17 +8,10 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Q
 
-from .grading import BLANK
-from .models import (
-    AnswerRecord,
-    Attempt,
-    AttemptQuestion,
-    Blueprint,
-    BlueprintSection,
-    Question,
-    QuestionCategory,
-    QuestionType,
-)
+from ..bank.choices import QuestionType
+from ..bank.models import Question, QuestionCategory, in_category_condition
+from ..practice.models import AnswerRecord
+from .models import Attempt, AttemptQuestion, Blueprint, BlueprintSection
 
 
 class DrawError(Exception):
@@ -47,8 +40,7 @@ def section_pool_filter(section: BlueprintSection) -> Q:
         condition &= Q(difficulty__in=section.difficulties)
     category_condition = Q()
     for category in section.categories.all():
-        category_condition |= Q(category__path=category.path)
-        category_condition |= Q(category__path__startswith=category.path + "/")
+        category_condition |= in_category_condition(category.path, "category__path")
     return condition & category_condition
 
 
@@ -368,7 +360,3 @@ def snapshot(drawn: DrawnQuestion, attempt) -> AttemptQuestion:
         category_path=question.category.path if question.category_id else "",
         max_score=Decimal(drawn.section.score_per_question),
     )
-
-
-def blank_count(stem: str) -> int:
-    return stem.count(BLANK)

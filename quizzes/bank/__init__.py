@@ -1,0 +1,1 @@
+"""The question bank: questions and their categories, answers, seed loading, the bank's admin."""

@@ -1,0 +1,228 @@
+"""Admin views for the question bank: the question list with usage figures, the preview, setting
+the use of many questions at once, the category list, and deletes refused while something depends
+on a question or category. Wired up in quizzes/wagtail_hooks.py."""
+
+import re
+from dataclasses import dataclass
+
+from django import forms
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.text import Truncator
+from django.views.generic import FormView
+from wagtail.admin import messages
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.widgets.button import Button
+
+from ..admin_base import GuardedDeleteView, RowTitleColumn, field_column
+from .answers import BLANK, LETTERS, format_answer
+from .choices import QuestionType, QuestionUsage
+from .filters import QuestionFilterSet
+from .models import Question, QuestionCategory
+from .selectors import (
+    categories_with_counts,
+    category_delete_problem,
+    missing_codes,
+    question_delete_problem,
+    usage_counts,
+    with_usage,
+)
+from .services import set_usage
+
+
+class QuestionDeleteView(GuardedDeleteView):
+    def blocked_reason(self) -> str:
+        return question_delete_problem(self.object)
+
+
+class QuestionCategoryDeleteView(GuardedDeleteView):
+    def blocked_reason(self) -> str:
+        return category_delete_problem(self.object)
+
+
+def right_rate_text(question: Question) -> str:
+    if not getattr(question, "answered", 0):
+        return "—"
+    return f"{question.right_rate:.0%}（{question.answered_right}/{question.answered}）"
+
+
+class QuestionIndexView(generic.IndexView):
+    bulk_usage_url_name = None
+
+    @cached_property
+    def header_buttons(self):
+        buttons = super().header_buttons
+        query = self.request.GET.urlencode()
+        buttons.append(
+            Button(
+                "批量设置用途",
+                url=reverse(self.bulk_usage_url_name) + (f"?{query}" if query else ""),
+                icon_name="tasks",
+                priority=40,
+            )
+        )
+        return buttons
+
+    def get_base_queryset(self):
+        return with_usage(super().get_base_queryset().select_related("category"))
+
+    @cached_property
+    def columns(self):
+        return [
+            field_column(
+                Question,
+                "stem",
+                RowTitleColumn,
+                view=self,
+                accessor=lambda q: Truncator(q.stem).chars(48),
+                label="题干",
+            ),
+            field_column(Question, "code"),
+            field_column(Question, "type"),
+            Column("category", label="分类", accessor="category.path", sort_key="category__path"),
+            field_column(Question, "difficulty"),
+            field_column(Question, "status"),
+            field_column(Question, "usage"),
+            Column("times_drawn", label="抽中次数", sort_key="times_drawn"),
+            Column("right_rate", label="答对率", accessor=right_rate_text, sort_key="right_rate"),
+        ]
+
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        inspect_url = self.get_inspect_url(instance)
+        for button in buttons:
+            if inspect_url and getattr(button, "url", None) == inspect_url:
+                button.label = "预览"
+        return buttons
+
+
+class QuestionUsageForm(forms.Form):
+    usage = forms.ChoiceField(
+        label="设为",
+        choices=QuestionUsage.choices,
+        error_messages={"required": "请选择用途。", "invalid_choice": "用途无效。"},
+    )
+    codes = forms.CharField(
+        label="只改这些编码（可选）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="每行或用逗号分隔一个试题编码；留空则修改上面筛选出的全部试题。",
+    )
+
+    def clean_codes(self) -> list[str]:
+        text = self.cleaned_data.get("codes", "")
+        return [code for code in re.split(r"[\s,，、]+", text) if code]
+
+
+class QuestionUsageView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
+    """批量设置用途: set 练习 / 考试专用 / 通用 for the questions the list's filters select (or
+    a list of codes), in one UPDATE."""
+
+    model = Question
+    permission_required = "change"
+    template_name = "quizzes/admin/question_usage.html"
+    page_title = "批量设置试题用途"
+    header_icon = "tasks"
+    form_class = QuestionUsageForm
+    index_url_name = None
+
+    @cached_property
+    def filters(self) -> QuestionFilterSet:
+        return QuestionFilterSet(self.request.GET or None, queryset=Question.objects.all())
+
+    def selected(self) -> QuerySet[Question]:
+        if self.filters.is_bound and self.filters.is_valid():
+            return self.filters.qs
+        return Question.objects.all()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        by_usage = usage_counts(self.selected())
+        context.update(
+            filters=self.filters,
+            selected_count=sum(by_usage.values()),
+            usage_counts=[
+                (label, by_usage.get(value, 0)) for value, label in QuestionUsage.choices
+            ],
+        )
+        return context
+
+    def form_valid(self, form):
+        questions = self.selected()
+        codes = form.cleaned_data["codes"]
+        if codes:
+            missing = missing_codes(questions, codes)
+            if missing:
+                form.add_error(
+                    "codes", "以下编码不存在或不在筛选范围内：" + "、".join(missing[:20])
+                )
+                return self.form_invalid(form)
+            questions = questions.filter(code__in=codes)
+        usage = form.cleaned_data["usage"]
+        changed = set_usage(questions=questions, usage=usage)
+        messages.success(
+            self.request, f"已将 {changed} 道试题的用途设为“{QuestionUsage(usage).label}”。"
+        )
+        return redirect(self.request.get_full_path())
+
+
+class QuestionCategoryIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return categories_with_counts(super().get_base_queryset())
+
+    @cached_property
+    def columns(self):
+        return [
+            field_column(QuestionCategory, "path", RowTitleColumn, view=self),
+            field_column(QuestionCategory, "parent"),
+            Column("question_count", label="试题数", sort_key="question_count"),
+        ]
+
+
+@dataclass
+class ShownOption:
+    letter: str
+    text: str
+    right: bool
+
+
+class QuestionInspectView(generic.InspectView):
+    """预览: the question as staff see it on a paper, then its answer key, sources and use."""
+
+    template_name = "quizzes/admin/question_inspect.html"
+    page_title = "预览"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            with_usage(Question.objects.select_related("category", "source")),
+            pk=self.pk,
+        )
+
+    def get_fields_context(self):
+        return []  # the template lays the question out itself
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        question = self.object
+        answer = question.answer if isinstance(question.answer, list) else []
+        context.update(
+            question=question,
+            options=[
+                ShownOption(LETTERS[i], text, i in answer)
+                for i, text in enumerate(question.options or [])
+            ]
+            if question.type in (QuestionType.SINGLE, QuestionType.MULTIPLE)
+            else [],
+            stem_parts=question.stem.split(BLANK) if question.type == QuestionType.FILL else [],
+            answer_lines=format_answer(question.type, question.answer).splitlines(),
+            rules=list(question.rules.select_related("rule_set")),
+            qa_items=list(question.qa_items.all()),
+            cases=list(question.cases.all()),
+            right_rate=right_rate_text(question),
+        )
+        return context

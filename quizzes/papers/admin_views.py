@@ -1,0 +1,171 @@
+"""Admin views for exams: the blueprint list with totals, the blueprint check (试抽一份), and
+deletes refused while exams or attempts depend on a blueprint or exam. Wired up in
+quizzes/wagtail_hooks.py."""
+
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.views.generic import TemplateView
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.widgets.button import Button, MenuItem
+
+from ..admin_base import GuardedDeleteView, RowTitleColumn, field_column
+from ..bank.models import Question
+from .drawing import DrawError, draw_paper
+from .models import Blueprint
+from .selectors import (
+    blueprint_delete_problem,
+    exam_delete_problem,
+    section_pool_size,
+    with_total_score,
+)
+
+
+class BlueprintDeleteView(GuardedDeleteView):
+    def blocked_reason(self) -> str:
+        return blueprint_delete_problem(self.object)
+
+
+class ExamDeleteView(GuardedDeleteView):
+    def blocked_reason(self) -> str:
+        return exam_delete_problem(self.object)
+
+
+CHECK_LABEL = "试抽一份"
+
+
+class BlueprintIndexView(generic.IndexView):
+    check_url_name = None
+
+    def get_base_queryset(self):
+        return with_total_score(super().get_base_queryset())
+
+    @cached_property
+    def columns(self):
+        return [
+            field_column(Blueprint, "name", RowTitleColumn, view=self),
+            field_column(Blueprint, "status"),
+            Column("question_total", label="题数", sort_key="question_total"),
+            Column(
+                "total",
+                label="满分",
+                accessor=lambda b: f"{b.total.normalize():f}",
+                sort_key="total",
+            ),
+            field_column(Blueprint, "pass_mark"),
+            field_column(Blueprint, "time_limit_minutes"),
+        ]
+
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        buttons.append(
+            MenuItem(
+                CHECK_LABEL,
+                url=reverse(self.check_url_name, args=[instance.pk]),
+                icon_name="cogs",
+                priority=15,
+            )
+        )
+        return buttons
+
+
+class BlueprintEditView(generic.EditView):
+    check_url_name = None
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = super().header_more_buttons
+        buttons.append(
+            Button(
+                CHECK_LABEL,
+                url=reverse(self.check_url_name, args=[self.object.pk]),
+                icon_name="cogs",
+                priority=5,
+            )
+        )
+        return buttons
+
+
+@dataclass
+class SectionCheck:
+    title: str
+    wanted: int
+    pool: int
+    drawn: list[Question]
+    score_per_question: Decimal
+
+    @property
+    def shortfall(self) -> int:
+        return max(0, self.wanted - self.pool)
+
+    @property
+    def score(self) -> Decimal:
+        return self.score_per_question * len(self.drawn)
+
+
+class BlueprintCheckView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
+    """试抽一份: draw one paper with a random seed, as start_attempt would, and show the outcome."""
+
+    model = Blueprint
+    any_permission_required = ["add", "change", "delete", "view"]
+    template_name = "quizzes/admin/blueprint_check.html"
+    page_title = CHECK_LABEL
+    header_icon = "cogs"
+    index_url_name = None
+    edit_url_name = None
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.blueprint = get_object_or_404(
+            with_total_score(Blueprint.objects.all()), pk=kwargs["pk"]
+        )
+
+    def get_page_subtitle(self):
+        return self.blueprint.name
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse(self.index_url_name), "label": "组卷规则"},
+            {
+                "url": reverse(self.edit_url_name, args=[self.blueprint.pk]),
+                "label": self.blueprint.name,
+            },
+            {"url": "", "label": self.page_title},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        seed = secrets.randbits(32)
+        sections = list(self.blueprint.sections.prefetch_related("categories"))
+        error, drawn = "", []
+        try:
+            drawn = draw_paper(blueprint=self.blueprint, seed=seed)
+        except DrawError as draw_error:
+            error = str(draw_error)
+        checks = [
+            SectionCheck(
+                title=section.title,
+                wanted=section.question_count,
+                pool=section_pool_size(section),
+                drawn=[d.question for d in drawn if d.section.pk == section.pk],
+                score_per_question=section.score_per_question,
+            )
+            for section in sections
+        ]
+        context.update(
+            blueprint=self.blueprint,
+            seed=seed,
+            error=error,
+            checks=checks,
+            drawn_count=len(drawn),
+            drawn_score=sum((c.score for c in checks), Decimal(0)),
+            edit_url=reverse(self.edit_url_name, args=[self.blueprint.pk]),
+        )
+        return context

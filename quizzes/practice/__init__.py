@@ -1,0 +1,1 @@
+"""Self-study: practice by scope with immediate feedback, and the wrong-answer book."""
