@@ -278,6 +278,15 @@ def team_records(
     return [(person, records.get(person.pk)) for person in people]
 
 
+def existing_employee_numbers(numbers) -> set[str]:
+    """Which of these 工号 belong to someone (an uploaded sheet's rows are checked against it)."""
+    return set(
+        StaffProfile.objects.filter(employee_number__in=numbers).values_list(
+            "employee_number", flat=True
+        )
+    )
+
+
 def closed_month_problems(*, month: date, unit_paths: list[str]) -> list[str]:
     """A monthly exam's month must be open (填报中) for every unit its audience touches: a closed
     month of a unit above the audience, or of any unit inside it, would be changed. (Registered

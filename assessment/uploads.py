@@ -24,7 +24,7 @@ from portal.spreadsheets import (
 
 from .entries import Entry, Problem, changed_values
 from .models import COMPONENTS, ENTERED_COMPONENTS, AssessmentRecord
-from .selectors import team_records
+from .selectors import existing_employee_numbers, team_records
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_SHEET_ROWS = 5000
@@ -105,13 +105,8 @@ def _refusal_message(refusal: SpreadsheetRefused) -> str:
     return UNREADABLE if refusal.code in UNREADABLE_CODES else refusal.message
 
 
-def read_sheet(*, file, by, unit: Unit, month: date) -> tuple[list[Entry], list[Problem]]:
-    """Every row of the sheet checked; (entries to save, problems). Raises UploadError when the
-    file cannot be read at all."""
-    team = {
-        profile.employee_number: (profile, record)
-        for profile, record in team_records(by=by, unit=unit, month=month)
-    }
+def _sheet_rows(file) -> list[tuple[int, list]]:
+    """The active sheet's rows (line, cells); UploadError when the file cannot be read at all."""
     try:
         file.seek(0)
         # One byte more than allowed is enough for open_xlsx to refuse a larger file.
@@ -123,7 +118,7 @@ def read_sheet(*, file, by, unit: Unit, month: date) -> tuple[list[Entry], list[
         if sheet is None:
             raise UploadError(UNREADABLE)
         raw_rows = []
-        # Formula cells are reported row by row below (and then nothing is saved).
+        # Formula cells are reported row by row (and then nothing is saved).
         for line, cells in sheet.rows(refuse_formulas=False):
             if line > MAX_SHEET_ROWS + 1:
                 raise UploadError(f"数据行超过 {MAX_SHEET_ROWS} 行，请分批上传。")
@@ -138,80 +133,99 @@ def read_sheet(*, file, by, unit: Unit, month: date) -> tuple[list[Entry], list[
         workbook.close()
     if not raw_rows:
         raise UploadError("表格是空的：第 1 行应为表头（工号、姓名、出勤率……）。")
-    header = {
-        str(cell.value).strip(): index
-        for index, cell in enumerate(raw_rows[0][1])
-        if getattr(cell, "value", None) is not None
-    }
-    missing = [name for name in HEADERS if name != "姓名" and name not in header]
-    if missing:
-        raise UploadError("第 1 行表头缺少：" + "、".join(missing) + "。请使用本页下载的模板。")
+    return raw_rows
 
-    def at(cells, name):
-        index = header.get(name)
+
+class _Columns:
+    """Where each column is, from the header row (the template's headers; 姓名 may be missing)."""
+
+    def __init__(self, header_cells):
+        self.index = {
+            str(cell.value).strip(): index
+            for index, cell in enumerate(header_cells)
+            if getattr(cell, "value", None) is not None
+        }
+        missing = [name for name in HEADERS if name != "姓名" and name not in self.index]
+        if missing:
+            raise UploadError("第 1 行表头缺少：" + "、".join(missing) + "。请使用本页下载的模板。")
+
+    def cell(self, cells, name):
+        index = self.index.get(name)
         return cells[index] if index is not None and index < len(cells) else None
 
-    numbers = set()
-    for _, cells in raw_rows[1:]:
-        cell = at(cells, "工号")
-        numbers.add(_number(getattr(cell, "value", None)))
-    known = set(
-        StaffProfile.objects.filter(employee_number__in=numbers).values_list(
-            "employee_number", flat=True
-        )
-    )
-    entries, problems, seen = [], [], {}
+    def text(self, cells, name) -> str:
+        return str(getattr(self.cell(cells, name), "value", "") or "").strip()
+
+
+class _Checker:
+    """Whether a row's person may be entered by `by` for this team."""
+
+    def __init__(self, *, by, unit: Unit, team: dict, known: set[str]):
+        self.by, self.unit, self.team, self.known = by, unit, team, known
+        self.own_number = getattr(getattr(by, "staff_profile", None), "employee_number", None)
+        self.seen: dict[str, int] = {}
+
+    def problem(self, line: int, number: str, name: str) -> str:
+        """Why this row's person cannot be entered ("" when they can)."""
+        if not number:
+            return "工号为空"
+        if number in self.seen:
+            return f"工号 {number} 重复（第 {self.seen[number]} 行已出现）"
+        self.seen[number] = line
+        if number not in self.known:
+            return f"工号 {number} 不存在"
+        if number == self.own_number:
+            return "不能录入本人的考核记录，请由上级录入"
+        if number not in self.team:
+            return f"{number} 不在{self.unit.name}的在职人员中，您不能录入其考核数据"
+        profile = self.team[number][0]
+        if name and name != profile.name:
+            return f"姓名与工号不符（工号 {number} 是 {profile.name}）"
+        return ""
+
+
+def _row_values(columns: _Columns, cells) -> tuple[dict, list[str]]:
+    raw, problems = {}, []
+    for component in ENTERED_COMPONENTS:
+        try:
+            raw[component] = _cell(columns.cell(cells, LABELS[component]), LABELS[component])
+        except ValueError as error:
+            problems.append(str(error))
+    return raw, problems
+
+
+def read_sheet(*, file, by, unit: Unit, month: date) -> tuple[list[Entry], list[Problem]]:
+    """Every row of the sheet checked; (entries to save, problems). Raises UploadError when the
+    file cannot be read at all."""
+    team = {
+        profile.employee_number: (profile, record)
+        for profile, record in team_records(by=by, unit=unit, month=month)
+    }
+    raw_rows = _sheet_rows(file)
+    columns = _Columns(raw_rows[0][1])
+    numbers = {
+        _number(getattr(columns.cell(cells, "工号"), "value", None)) for _, cells in raw_rows[1:]
+    }
+    checker = _Checker(by=by, unit=unit, team=team, known=existing_employee_numbers(numbers))
+    entries, problems = [], []
     for line, cells in raw_rows[1:]:
         if all(getattr(cell, "value", None) in (None, "") for cell in cells):
             continue
-        number = _number(getattr(at(cells, "工号"), "value", None))
-        name_cell = at(cells, "姓名")
-        name = str(getattr(name_cell, "value", "") or "").strip()
+        number = _number(getattr(columns.cell(cells, "工号"), "value", None))
+        name = columns.text(cells, "姓名")
         who = f"{number} {name}".strip() or "—"
-        if not number:
-            problems.append(Problem(line, who, "工号为空"))
-            continue
-        if number in seen:
-            problems.append(Problem(line, who, f"工号 {number} 重复（第 {seen[number]} 行已出现）"))
-            continue
-        seen[number] = line
-        if number not in known:
-            problems.append(Problem(line, who, f"工号 {number} 不存在"))
-            continue
-        if number == getattr(getattr(by, "staff_profile", None), "employee_number", None):
-            problems.append(Problem(line, who, "不能录入本人的考核记录，请由上级录入"))
-            continue
-        if number not in team:
-            problems.append(
-                Problem(line, who, f"{number} 不在{unit.name}的在职人员中，您不能录入其考核数据")
-            )
+        problem = checker.problem(line, number, name)
+        if problem:
+            problems.append(Problem(line, who, problem))
             continue
         profile, record = team[number]
-        if name and name != profile.name:
-            problems.append(
-                Problem(line, who, f"姓名与工号不符（工号 {number} 是 {profile.name}）")
-            )
-            continue
-        raw, cell_problems = {}, []
-        for component in ENTERED_COMPONENTS:
-            try:
-                raw[component] = _cell(at(cells, LABELS[component]), LABELS[component])
-            except ValueError as error:
-                cell_problems.append(str(error))
+        raw, cell_problems = _row_values(columns, cells)
         changes, value_problems = changed_values(record, raw)
         if cell_problems or value_problems:
             problems.append(Problem(line, who, "；".join(cell_problems + value_problems)))
-            continue
-        if changes:
-            entries.append(
-                Entry(
-                    line=line,
-                    profile=profile,
-                    record=record,
-                    values=changes,
-                    expected_version=record.version if record else None,
-                )
-            )
-    if not seen and not problems:
+        elif changes:
+            version = record.version if record else None
+            entries.append(Entry(line, profile, record, changes, version))
+    if not checker.seen and not problems:
         raise UploadError("表格里没有数据行：请在表头下逐行填写工号和各项数据。")
     return entries, problems

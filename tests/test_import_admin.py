@@ -7,7 +7,9 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from quizzes.interchange.spreadsheet import HEADERS, read_csv, read_xlsx, template_xlsx
+from quizzes.interchange.spreadsheet.columns import HEADERS
+from quizzes.interchange.spreadsheet.reader import read_csv, read_xlsx
+from quizzes.interchange.spreadsheet.template import template_xlsx
 from quizzes.models import Question, QuestionImport
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from quizzes.interchange.spreadsheet import read_xlsx, template_csv, template_xlsx
+from quizzes.interchange.spreadsheet.reader import read_xlsx
+from quizzes.interchange.spreadsheet.template import template_csv, template_xlsx
 from quizzes.models import Question, QuestionCategory, QuestionImport
 
 pytestmark = pytest.mark.django_db

@@ -585,7 +585,9 @@ def comparable(question, *, with_score: bool = True, with_tags: bool = True) -> 
             "score": question.default_score,
             "difficulty": question.difficulty,
             "knowledge_point": question.knowledge_point,
-            "source_note": question.source_note,
+            # 来源: the stated note, else the source document's file name (as in every format).
+            "source_note": question.source_note
+            or (question.source.file_name if question.source_id else ""),
         }
     else:
         data = {
@@ -659,8 +661,9 @@ def test_whole_seeded_bank_round_trips(django_assert_max_num_queries):
     bank = Question.objects.order_by("code")
     with django_assert_max_num_queries(1):
         xml_bytes = moodle_xml.export(bank)
-    questions = list(bank.select_related("category"))
+    questions = list(bank.select_related("category", "source"))
     assert len(questions) > 100
+    assert any(not q.source_note and q.source_id for q in questions)  # seeded: 来源 is the file
     xml_result = moodle_xml.parse(xml_bytes)
     assert xml_result.errors == [] and warnings_of(xml_result) == []
     by_code = in_code_order(xml_result)

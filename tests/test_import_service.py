@@ -18,7 +18,8 @@ from quizzes.interchange.importing import (
     build_preview,
     questions_for_export,
 )
-from quizzes.interchange.spreadsheet import HEADERS, template_csv, template_xlsx
+from quizzes.interchange.spreadsheet.columns import HEADERS
+from quizzes.interchange.spreadsheet.template import template_csv, template_xlsx
 from quizzes.models import Question, QuestionCategory, QuestionImport, QuestionType
 
 pytestmark = pytest.mark.django_db

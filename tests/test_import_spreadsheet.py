@@ -13,16 +13,10 @@ from openpyxl import Workbook, load_workbook
 
 from quizzes.interchange.base import MAX_IMPORT_BYTES, FileRejected, ParsedQuestion, Severity
 from quizzes.interchange.formats import detect_format, read_file
-from quizzes.interchange.spreadsheet import (
-    EXAMPLES,
-    HEADERS,
-    export_csv,
-    export_xlsx,
-    read_csv,
-    read_xlsx,
-    template_csv,
-    template_xlsx,
-)
+from quizzes.interchange.spreadsheet.columns import HEADERS
+from quizzes.interchange.spreadsheet.reader import read_csv, read_xlsx
+from quizzes.interchange.spreadsheet.template import EXAMPLES, template_csv, template_xlsx
+from quizzes.interchange.spreadsheet.writer import export_csv, export_xlsx
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 

@@ -36,14 +36,9 @@ from portal.spreadsheets import (
 )
 from quizzes.interchange.base import FileRejected, ParsedQuestion
 from quizzes.interchange.formats import read_file
-from quizzes.interchange.spreadsheet import (
-    export_csv,
-    export_xlsx,
-    read_csv,
-    read_xlsx,
-    template_csv,
-    template_xlsx,
-)
+from quizzes.interchange.spreadsheet.reader import read_csv, read_xlsx
+from quizzes.interchange.spreadsheet.template import template_csv, template_xlsx
+from quizzes.interchange.spreadsheet.writer import export_csv, export_xlsx
 from quizzes.models import Question, QuestionImport
 
 MB = 1024 * 1024

@@ -1,20 +1,28 @@
 """The file formats we read and write, and how a file's format is recognised.
 
-Every reader is `parse(data: bytes) -> ParseResult` and may raise FileRejected; every writer is
-`export(questions) -> bytes`. The Moodle XML, GIFT and Aiken modules are imported when first used.
+Every reader is `reader(data: bytes) -> ParseResult` and may raise FileRejected; every writer is
+`writer(questions, skipped=None) -> bytes`. Each format names its reader and writer directly, so
+a missing one fails at start-up, not silently.
 """
 
-import inspect
 import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from importlib import import_module
 from pathlib import PurePath
 
+from . import aiken, gift, moodle_xml
 from .base import FileRejected, ParseResult, check_size
+from .spreadsheet import reader as sheet_reader
+from .spreadsheet import writer as sheet_writer
 
 logger = logging.getLogger(__name__)
+
+
+Reader = Callable[[bytes], ParseResult]
+Writer = Callable[
+    ..., bytes
+]  # writer(questions, skipped=None): skipped collects what it leaves out
 
 
 @dataclass(frozen=True)
@@ -23,36 +31,20 @@ class FileFormat:
     label: str
     extensions: tuple[str, ...]
     content_type: str
-    module: str  # quizzes.interchange.<module>
-    reader: str | None  # function names in that module
-    writer: str | None
-
-    def _function(self, name: str) -> Callable:
-        return getattr(import_module(f"{__package__}.{self.module}"), name)
+    reader: Reader | None
+    writer: Writer | None
 
     @property
     def can_read(self) -> bool:
-        return self.reader is not None and self._available(self.reader)
+        return self.reader is not None
 
     @property
     def can_write(self) -> bool:
-        return self.writer is not None and self._available(self.writer)
-
-    def _available(self, name: str) -> bool:
-        try:
-            self._function(name)
-        except (ImportError, AttributeError):
-            return False
-        return True
-
-    def read(self, data: bytes) -> ParseResult:
-        return self._function(self.reader)(data)
-
-    def write(self, questions: Iterable) -> bytes:
-        return self._function(self.writer)(questions)
+        return self.writer is not None
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEXT_TYPE = "text/plain; charset=utf-8"
 
 FORMATS: dict[str, FileFormat] = {
     spec.key: spec
@@ -62,40 +54,29 @@ FORMATS: dict[str, FileFormat] = {
             "Excel 工作簿（.xlsx）",
             (".xlsx",),
             XLSX_TYPE,
-            "spreadsheet",
-            "read_xlsx",
-            "export_xlsx",
+            sheet_reader.read_xlsx,
+            sheet_writer.export_xlsx,
         ),
         FileFormat(
             "csv",
             "CSV（.csv）",
             (".csv",),
             "text/csv; charset=utf-8",
-            "spreadsheet",
-            "read_csv",
-            "export_csv",
+            sheet_reader.read_csv,
+            sheet_writer.export_csv,
         ),
         FileFormat(
             "moodlexml",
             "Moodle XML（.xml）",
             (".xml",),
             "application/xml",
-            "moodle_xml",
-            "parse",
-            "export",
+            moodle_xml.parse,
+            moodle_xml.export,
         ),
         FileFormat(
-            "gift",
-            "GIFT（.gift / .txt）",
-            (".gift", ".txt"),
-            "text/plain; charset=utf-8",
-            "gift",
-            "parse",
-            "export",
+            "gift", "GIFT（.gift / .txt）", (".gift", ".txt"), TEXT_TYPE, gift.parse, gift.export
         ),
-        FileFormat(
-            "aiken", "Aiken（.txt）", (".txt",), "text/plain; charset=utf-8", "aiken", "parse", None
-        ),
+        FileFormat("aiken", "Aiken（.txt）", (".txt",), TEXT_TYPE, aiken.parse, None),
     )
 }
 AUTO = "auto"
@@ -178,7 +159,7 @@ def read_file(data: bytes, filename: str = "", format: str = AUTO) -> ParseResul
     if spec is None or not spec.can_read:
         raise FileRejected(f"暂不支持导入这种格式：{key}。")
     try:
-        return spec.read(data)
+        return spec.reader(data)
     except FileRejected:
         raise
     except Exception:
@@ -195,7 +176,4 @@ def write_file(questions: Iterable, format: str, skipped: list | None = None) ->
     spec = FORMATS[format]
     if not spec.can_write:
         raise ValueError(f"不能导出为 {format}")
-    writer = spec._function(spec.writer)
-    if skipped is not None and "skipped" in inspect.signature(writer).parameters:
-        return writer(questions, skipped=skipped)
-    return writer(questions)
+    return spec.writer(questions, skipped=skipped)

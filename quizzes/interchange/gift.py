@@ -21,6 +21,7 @@ from ..bank.answers import BLANK
 from ..bank.choices import QuestionType
 from . import moodle_common as common
 from .base import ParsedQuestion, ParseResult
+from .convert import as_parsed
 from .text import (
     BLANK_SLOT,
     GIFT_FORMATS,
@@ -104,17 +105,20 @@ def parse(data: bytes) -> ParseResult:
     return result
 
 
+def _title(result: ParseResult, text: str, line: int) -> tuple[str, str]:
+    """The question's ::name:: (if any) and the text after it."""
+    if not text.startswith("::"):
+        return "", text
+    end = text.find("::", 2)
+    if end == -1:
+        result.warn("题目名称缺少结束的 ::，已把整段文字当作题干。", line)
+        return "", text[2:].strip()
+    return clean_text(_restore(text[2:end])), text[end + 2 :].strip()
+
+
 def _question(result: ParseResult, text: str, line: int, category: str) -> ParsedQuestion | None:
     text = _ESCAPE.sub(lambda match: _ESCAPES[match.group(1)], text).strip()
-    title = ""
-    if text.startswith("::"):
-        end = text.find("::", 2)
-        if end == -1:
-            result.warn("题目名称缺少结束的 ::，已把整段文字当作题干。", line)
-            text = text[2:].strip()
-        else:
-            title = clean_text(_restore(text[2:end]))
-            text = text[end + 2 :].strip()
+    title, text = _title(result, text, line)
     start, end = text.find("{"), text.find("}")
     if start == -1 and end == -1:
         # Moodle calls a text without an answer block a "description" (not a question).
@@ -159,6 +163,12 @@ def _question(result: ParseResult, text: str, line: int, category: str) -> Parse
         title=title,
         line=line,
     )
+    return _from_block(result, base, block, kind, stem_format)
+
+
+def _from_block(result: ParseResult, base: ParsedQuestion, block: str, kind: str, stem_format: str):
+    """The question of each kind from its answer block (None after an error)."""
+    line = base.line
     if kind == "essay":
         return common.short_question(result, base)
     if kind == "truefalse":
@@ -176,7 +186,7 @@ def _question(result: ParseResult, text: str, line: int, category: str) -> Parse
         answers.append((_with_format(answer_text.strip(), stem_format), fraction))
     _note_feedback(result, line, feedback)
     if kind == "shortanswer":
-        return common.fill_question(result, base, stem, answers)
+        return common.fill_question(result, base, base.stem, answers)
     if len(answers) < 2:
         result.error("选择题至少需要两个选项。", line)
         return None
@@ -287,7 +297,7 @@ def _answer_block(question: ParsedQuestion, explanation: str, text_format: str) 
 def export(questions: Iterable, skipped: list | None = None) -> bytes:
     """Questions as a GIFT file. Those GIFT cannot hold (fill-in-the-blank with several blanks)
     are written as a comment and appended to `skipped` when a list is given."""
-    parsed = common.as_parsed(questions)
+    parsed = as_parsed(questions)
     by_category: dict[str, list[ParsedQuestion]] = {"": []}
     for question in parsed:
         by_category.setdefault(question.category_path, []).append(question)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from wagtail.search.backends import get_search_backend
 
@@ -283,25 +283,12 @@ def _differs(question: ParsedQuestion, existing: dict, not_carried: set[str]) ->
     )
 
 
-def build_preview(
-    result: ParseResult,
-    *,
-    default_category_path: str = DEFAULT_CATEGORY,
-    category_prefix: str = "",
-    new_status: str = Question.Status.ACTIVE,
-) -> ImportPreview:
-    """What importing `result` would do, with every problem; reads the bank, writes nothing."""
-    preview = ImportPreview(format=result.format, issues=list(result.issues))
-    prefix = join_path(category_prefix)
-    default = join_path(default_category_path) or DEFAULT_CATEGORY
-
-    def final_path(path: str) -> str:
-        path = join_path(path)
-        if prefix:
-            return join_path(prefix, path)
-        return path or default
-
-    candidates: list[tuple[ParsedQuestion, str]] = []
+def _candidates(
+    result: ParseResult, preview: ImportPreview, final_path
+) -> list[tuple[ParsedQuestion, str]]:
+    """The file's questions that may enter the bank, with their final category; the others'
+    problems go into the preview."""
+    candidates = []
     for question in result.questions:
         problems = question_problems(question)
         path = final_path(question.category_path)
@@ -311,7 +298,12 @@ def build_preview(
             preview.issues.append(ImportIssue(message, question.line, None, Severity.ERROR))
         if not problems:
             candidates.append((question, path))
+    return candidates
 
+
+def _plan_categories(result: ParseResult, preview: ImportPreview, candidates, final_path) -> None:
+    """Every category the import needs (the questions' and the file's empty ones), and which of
+    them (or their ancestors) must be created."""
     declared = [final_path(path) for path in result.categories if join_path(path)]
     for path in declared:
         if problem := category_problem(path):
@@ -330,82 +322,109 @@ def build_preview(
     )
     preview.new_categories = sorted(wanted - existing_paths)
 
-    bank: dict[tuple[str, str], list[dict]] = {}
-    rows = (
-        Question.objects.filter(category__path__in=paths)
-        .order_by("pk")
-        .values(
-            "pk",
-            "code",
-            "category__path",
-            "type",
-            "stem",
-            "options",
-            "answer",
-            "explanation",
-            "knowledge_point",
-            "difficulty",
-            "default_score",
-            "source_note",
-            "source__file_name",
-            "source__title",
-        )
-    )
-    for row in rows if paths else []:
-        bank.setdefault((row["category__path"], stem_key(row["stem"])), []).append(row)
 
+BANK_FIELDS = (
+    "pk",
+    "code",
+    "category__path",
+    "type",
+    "stem",
+    "options",
+    "answer",
+    "explanation",
+    "knowledge_point",
+    "difficulty",
+    "default_score",
+    "source_note",
+    "source__file_name",
+    "source__title",
+)
+
+
+def _bank_by_stem(paths: list[str]) -> dict[tuple[str, str], list[dict]]:
+    """The bank's questions in these categories, by (category, normalised stem), oldest first."""
+    bank: dict[tuple[str, str], list[dict]] = {}
+    if not paths:
+        return bank
+    rows = Question.objects.filter(category__path__in=paths).order_by("pk").values(*BANK_FIELDS)
+    for row in rows:
+        bank.setdefault((row["category__path"], stem_key(row["stem"])), []).append(row)
+    return bank
+
+
+def _warn(preview: ImportPreview, message: str, line: int | None) -> None:
+    preview.issues.append(ImportIssue(message, line, None, Severity.WARNING))
+
+
+def _plan(question, path, *, earlier, matches, new_status, result, preview) -> PlannedQuestion:
+    """What happens to one question: update or keep the n-th bank question with its stem, skip a
+    repeated spreadsheet row, or create it."""
+    status = new_status
+    if question.type == QuestionType.SHORT and not question.answer:
+        status = Question.Status.DRAFT
+        _warn(preview, "简答题没有答题要点：以草稿状态导入，请补充要点后再启用。", question.line)
+    if len(earlier) < len(matches):
+        existing = matches[len(earlier)]
+        differs = _differs(question, existing, NOT_CARRIED.get(result.format, set()))
+        action = Action.UPDATE if differs else Action.UNCHANGED
+        return PlannedQuestion(
+            question, path, action, existing_id=existing["pk"], existing_code=existing["code"]
+        )
+    if earlier and result.format not in KEEP_REPEATED_STEMS:
+        _warn(preview, f"与第 {earlier[0]} 行的题干相同（同一分类），本行跳过。", question.line)
+        return PlannedQuestion(question, path, Action.SKIP, duplicate_of_line=earlier[0])
+    item = PlannedQuestion(question, path, Action.CREATE, status=status)
+    if earlier:
+        item.duplicate_of_line = earlier[0]
+        _warn(
+            preview,
+            f"与第 {earlier[0]} 行的题干相同（同一分类），按原文件作为另一道题导入。",
+            question.line,
+        )
+    return item
+
+
+def build_preview(
+    result: ParseResult,
+    *,
+    default_category_path: str = DEFAULT_CATEGORY,
+    category_prefix: str = "",
+    new_status: str = Question.Status.ACTIVE,
+) -> ImportPreview:
+    """What importing `result` would do, with every problem; reads the bank, writes nothing."""
+    preview = ImportPreview(format=result.format, issues=list(result.issues))
+    prefix = join_path(category_prefix)
+    default = join_path(default_category_path) or DEFAULT_CATEGORY
+
+    def final_path(path: str) -> str:
+        path = join_path(path)
+        if prefix:
+            return join_path(prefix, path)
+        return path or default
+
+    candidates = _candidates(result, preview, final_path)
+    _plan_categories(result, preview, candidates, final_path)
+    bank = _bank_by_stem(preview.category_paths)
     # The n-th question of the file with a given stem matches the n-th such question of the bank,
     # so a bank that holds the same stem twice in one category round-trips. Beyond those, a
     # spreadsheet row that repeats an earlier row is skipped; files from Moodle keep every
     # question, as Moodle does (they name each one), with a warning.
-    keep_repeats = result.format in KEEP_REPEATED_STEMS
     seen: dict[tuple[str, str], list[int | None]] = {}
     for question, path in candidates:
         key = (path, stem_key(question.stem))
         earlier = seen.setdefault(key, [])
-        matches = bank.get(key, [])
-        status = new_status
-        if question.type == QuestionType.SHORT and not question.answer:
-            status = Question.Status.DRAFT
-            preview.issues.append(
-                ImportIssue(
-                    "简答题没有答题要点：以草稿状态导入，请补充要点后再启用。",
-                    question.line,
-                    None,
-                    Severity.WARNING,
-                )
+        preview.planned.append(
+            _plan(
+                question,
+                path,
+                earlier=earlier,
+                matches=bank.get(key, []),
+                new_status=new_status,
+                result=result,
+                preview=preview,
             )
-        if len(earlier) < len(matches):
-            existing = matches[len(earlier)]
-            differs = _differs(question, existing, NOT_CARRIED.get(result.format, set()))
-            action = Action.UPDATE if differs else Action.UNCHANGED
-            item = PlannedQuestion(
-                question, path, action, existing_id=existing["pk"], existing_code=existing["code"]
-            )
-        elif earlier and not keep_repeats:
-            item = PlannedQuestion(question, path, Action.SKIP, duplicate_of_line=earlier[0])
-            preview.issues.append(
-                ImportIssue(
-                    f"与第 {earlier[0]} 行的题干相同（同一分类），本行跳过。",
-                    question.line,
-                    None,
-                    Severity.WARNING,
-                )
-            )
-        else:
-            item = PlannedQuestion(question, path, Action.CREATE, status=status)
-            if earlier:
-                item.duplicate_of_line = earlier[0]
-                preview.issues.append(
-                    ImportIssue(
-                        f"与第 {earlier[0]} 行的题干相同（同一分类），按原文件作为另一道题导入。",
-                        question.line,
-                        None,
-                        Severity.WARNING,
-                    )
-                )
+        )
         earlier.append(question.line)
-        preview.planned.append(item)
     return preview
 
 
@@ -448,6 +467,110 @@ def _claim(batch: QuestionImport) -> None:
         raise ImportRefused("这个文件已经导入过了，没有重复导入。")
 
 
+def _free_codes(batch: QuestionImport, count: int):
+    """Codes imp-<batch>-<n> for `count` new questions, skipping any already taken."""
+    taken = set(
+        Question.objects.filter(code__startswith=f"imp-{batch.pk}-").values_list("code", flat=True)
+    )
+    codes = (f"imp-{batch.pk}-{n}" for n in range(1, count + len(taken) + 1))
+    return (code for code in codes if code not in taken)
+
+
+def _create(preview: ImportPreview, batch: QuestionImport, categories) -> list[Question]:
+    creating = [item for item in preview.planned if item.action == Action.CREATE]
+    codes = _free_codes(batch, len(creating))
+    return Question.objects.bulk_create(
+        [
+            Question(
+                code=next(codes),
+                type=item.parsed.type,
+                stem=item.parsed.stem,
+                options=list(item.parsed.options or []),
+                answer=list(item.parsed.answer or []),
+                explanation=item.parsed.explanation or "",
+                category=categories[item.category_path],
+                knowledge_point=item.parsed.knowledge_point or "",
+                difficulty=item.parsed.difficulty,
+                default_score=item.parsed.score if item.parsed.score is not None else 1,
+                status=item.status,
+                source_note=item.parsed.source_note or "",
+                import_batch=batch,
+            )
+            for item in creating
+        ],
+        batch_size=BULK_BATCH,
+    )
+
+
+UPDATED_FIELDS = [
+    "type",
+    "stem",
+    "options",
+    "answer",
+    "explanation",
+    "knowledge_point",
+    "difficulty",
+    "default_score",
+    "source_note",
+    "updated_at",
+]
+
+
+def _apply_parsed(question: Question, parsed: ParsedQuestion, not_carried: set[str], now) -> None:
+    """The file's version of a bank question; what the format cannot say keeps the bank's."""
+    question.type = parsed.type
+    question.stem = parsed.stem
+    question.options = list(parsed.options or [])
+    question.answer = list(parsed.answer or [])
+    if "explanation" not in not_carried:
+        question.explanation = parsed.explanation or ""
+    if "knowledge_point" not in not_carried:
+        question.knowledge_point = parsed.knowledge_point or ""
+    if "difficulty" not in not_carried:
+        question.difficulty = parsed.difficulty
+    if parsed.score is not None:
+        question.default_score = parsed.score
+    source = question.source
+    if parsed.source_note and parsed.source_note not in {
+        question.source_note,
+        getattr(source, "file_name", None),
+        getattr(source, "title", None),
+    }:
+        question.source_note = parsed.source_note
+    question.updated_at = now
+
+
+def _update(preview: ImportPreview, now) -> list[Question]:
+    updating = {item.existing_id: item for item in preview.planned if item.action == Action.UPDATE}
+    updated = list(
+        Question.objects.filter(pk__in=updating).select_related("source").defer("source__text")
+    )
+    not_carried = NOT_CARRIED.get(preview.format, set())
+    for question in updated:
+        _apply_parsed(question, updating[question.pk].parsed, not_carried, now)
+    Question.objects.bulk_update(updated, UPDATED_FIELDS, batch_size=BULK_BATCH)
+    return updated
+
+
+def _record_batch(batch, preview: ImportPreview, created, updated, filename: str, now) -> None:
+    batch.format = preview.format
+    batch.status = QuestionImport.Status.APPLIED
+    batch.applied_at = now
+    batch.data = b""
+    batch.created_count = len(created)
+    batch.updated_count = len(updated)
+    batch.unchanged_count = preview.count(Action.UNCHANGED)
+    batch.skipped_count = preview.count(Action.SKIP)
+    batch.report = {
+        **preview.report(),
+        "created": [question.code for question in created],
+        "updated": sorted(question.code for question in updated),
+    }
+    if filename:
+        batch.file_name = filename[:255]
+    batch.save()
+
+
 def apply_import(
     preview: ImportPreview,
     *,
@@ -472,102 +595,12 @@ def apply_import(
             )
         categories = ensure_categories(preview.category_paths)
         now = timezone.now()
-
-        creating = [item for item in preview.planned if item.action == Action.CREATE]
-        taken = set(
-            Question.objects.filter(code__startswith=f"imp-{batch.pk}-").values_list(
-                "code", flat=True
-            )
-        )
-        codes = (f"imp-{batch.pk}-{n}" for n in range(1, len(creating) + len(taken) + 1))
-        free_codes = (code for code in codes if code not in taken)
-        created = Question.objects.bulk_create(
-            [
-                Question(
-                    code=next(free_codes),
-                    type=item.parsed.type,
-                    stem=item.parsed.stem,
-                    options=list(item.parsed.options or []),
-                    answer=list(item.parsed.answer or []),
-                    explanation=item.parsed.explanation or "",
-                    category=categories[item.category_path],
-                    knowledge_point=item.parsed.knowledge_point or "",
-                    difficulty=item.parsed.difficulty,
-                    default_score=item.parsed.score if item.parsed.score is not None else 1,
-                    status=item.status,
-                    source_note=item.parsed.source_note or "",
-                    import_batch=batch,
-                )
-                for item in creating
-            ],
-            batch_size=BULK_BATCH,
-        )
-
-        updating = {
-            item.existing_id: item for item in preview.planned if item.action == Action.UPDATE
-        }
-        updated = list(
-            Question.objects.filter(pk__in=updating).select_related("source").defer("source__text")
-        )
-        not_carried = NOT_CARRIED.get(preview.format, set())
-        for question in updated:
-            parsed = updating[question.pk].parsed
-            question.type = parsed.type
-            question.stem = parsed.stem
-            question.options = list(parsed.options or [])
-            question.answer = list(parsed.answer or [])
-            if "explanation" not in not_carried:
-                question.explanation = parsed.explanation or ""
-            if "knowledge_point" not in not_carried:
-                question.knowledge_point = parsed.knowledge_point or ""
-            if "difficulty" not in not_carried:
-                question.difficulty = parsed.difficulty
-            if parsed.score is not None:
-                question.default_score = parsed.score
-            source = question.source
-            if parsed.source_note and parsed.source_note not in {
-                question.source_note,
-                getattr(source, "file_name", None),
-                getattr(source, "title", None),
-            }:
-                question.source_note = parsed.source_note
-            question.updated_at = now
-        Question.objects.bulk_update(
-            updated,
-            [
-                "type",
-                "stem",
-                "options",
-                "answer",
-                "explanation",
-                "knowledge_point",
-                "difficulty",
-                "default_score",
-                "source_note",
-                "updated_at",
-            ],
-            batch_size=BULK_BATCH,
-        )
+        created = _create(preview, batch, categories)
+        updated = _update(preview, now)
         if created or updated:
             # bulk_create and bulk_update send no signals: keep Wagtail's search index current.
             get_search_backend().add_bulk(Question, [*created, *updated])
-
-        batch.format = preview.format
-        batch.status = QuestionImport.Status.APPLIED
-        batch.applied_at = now
-        batch.data = b""
-        batch.created_count = len(created)
-        batch.updated_count = len(updated)
-        batch.unchanged_count = preview.count(Action.UNCHANGED)
-        batch.skipped_count = preview.count(Action.SKIP)
-        batch.report = {
-            **preview.report(),
-            "created": [question.code for question in created],
-            "updated": sorted(question.code for question in updated),
-        }
-        if filename:
-            batch.file_name = filename[:255]
-        batch.save()
+        _record_batch(batch, preview, created, updated, filename, now)
     return batch
 
 
@@ -588,9 +621,7 @@ def questions_for_export(
         .order_by("category__path", "code")
     )
     if category is not None:
-        questions = questions.filter(
-            Q(category__path=category.path) | Q(category__path__startswith=category.path + "/")
-        )
+        questions = questions.in_category(category)
     if qtype:
         questions = questions.filter(type=qtype)
     if status:

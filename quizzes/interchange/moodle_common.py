@@ -6,15 +6,10 @@ scored (all or nothing, or in proportion without wrong picks). The readers turn 
 set of correct options and say in a warning whenever that loses something the file said.
 """
 
-from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-
-from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import QuerySet
 
 from ..bank.answers import BLANK, validate_answer_key
 from ..bank.choices import Difficulty, QuestionType
-from ..bank.models import Question
 from .base import ParsedQuestion, ParseResult
 from .text import key_points_from_lines, place_single_blank, split_key_points
 
@@ -223,36 +218,6 @@ def accept(result: ParseResult, question: ParsedQuestion | None) -> None:
 def add_category(result: ParseResult, path: str) -> None:
     if path and path not in result.categories:
         result.categories.append(path)
-
-
-def as_parsed(questions: Iterable) -> list[ParsedQuestion]:
-    """What the writers need of each question: bank Question objects or ParsedQuestion alike."""
-    if isinstance(questions, QuerySet):
-        questions = questions.select_related("category")
-    return [
-        question if isinstance(question, ParsedQuestion) else _from_bank(question)
-        for question in questions
-    ]
-
-
-def _from_bank(question: Question) -> ParsedQuestion:
-    try:
-        path = question.category.path
-    except ObjectDoesNotExist:  # an unsaved question without a category
-        path = ""
-    return ParsedQuestion(
-        type=question.type,
-        stem=question.stem,
-        options=[str(option) for option in question.options or []],
-        answer=list(question.answer or []),
-        explanation=question.explanation or "",
-        category_path=path,
-        knowledge_point=question.knowledge_point or "",
-        difficulty=question.difficulty,
-        score=question.default_score,
-        source_note=getattr(question, "source_note", "") or "",
-        title=question.code or "",
-    )
 
 
 def _replace(base: ParsedQuestion, **changes) -> ParsedQuestion:

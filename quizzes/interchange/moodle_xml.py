@@ -20,6 +20,7 @@ from ..bank.answers import BLANK
 from ..bank.choices import QuestionType
 from . import moodle_common as common
 from .base import ParsedQuestion, ParseResult
+from .convert import as_parsed
 from .text import (
     BLANK_SLOT,
     HTML,
@@ -460,9 +461,10 @@ def _write_question(root, question: ParsedQuestion, used_ids: set) -> None:
     _add_tags(element, question)
 
 
-def export(questions: Iterable) -> bytes:
-    """Questions (bank Question objects or ParsedQuestion) as a Moodle XML file, by category."""
-    parsed = common.as_parsed(questions)
+def export(questions: Iterable, skipped: list | None = None) -> bytes:
+    """Questions (bank Question objects or ParsedQuestion) as a Moodle XML file, by category.
+    Moodle XML holds every question we have: none is left out (`skipped` stays as it is)."""
+    parsed = as_parsed(questions)
     root = ET.Element("quiz")
     used_ids: set[str] = set()
     # Questions without a category go first: after a category record they would land in it.

@@ -31,7 +31,7 @@ from .importing import (
     join_path,
     questions_for_export,
 )
-from .spreadsheet import template_csv, template_xlsx
+from .spreadsheet.template import template_csv, template_xlsx
 
 PENDING_KEPT_FOR = timedelta(days=1)
 QUESTIONS_INDEX = "quiz_questions:index"

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from quizzes.interchange.formats import EXPORT_FORMATS, FORMATS, write_file
 from quizzes.interchange.importing import questions_for_export
-from quizzes.interchange.spreadsheet import DIFFICULTY_WORDS
+from quizzes.interchange.spreadsheet.columns import DIFFICULTY_WORDS
 from quizzes.models import Question, QuestionCategory, QuestionType
 
 
