@@ -10,6 +10,12 @@ from django.db.models import Q
 
 from portal.organisation.models import StaffProfile, SubtreeQuerySet, Unit
 
+
+def percent_or_empty(field: str) -> Q:
+    """A database rule: the value is empty or on the 0–100 scale."""
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0, f"{field}__lte": 100})
+
+
 COMPONENTS = [
     # (field, label, unit shown after a value)
     ("exam_score", "月度考试", "分"),
@@ -82,6 +88,24 @@ class AssessmentScheme(models.Model):
     class Meta:
         verbose_name = "考核方案"
         verbose_name_plural = "考核方案"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    exam_weight__gte=0,
+                    attendance_weight__gte=0,
+                    error_rate_weight__gte=0,
+                    complaints_weight__gte=0,
+                    satisfaction_weight__gte=0,
+                    etiquette_weight__gte=0,
+                    error_penalty__gte=0,
+                    complaint_penalty__gte=0,
+                    missed_exam_score__gte=0,
+                    missed_exam_score__lte=100,
+                ),
+                name="scheme_values_in_range",
+                violation_error_message="权重和扣分不能为负数，缺考计分应在 0–100 之间。",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.unit}）"
@@ -186,7 +210,21 @@ class AssessmentRecord(models.Model):
         verbose_name_plural = "月度考核记录"
         ordering = ["-month", "unit__path", "profile__employee_number"]
         constraints = [
-            models.UniqueConstraint(fields=["profile", "month"], name="one_record_per_person_month")
+            models.UniqueConstraint(
+                fields=["profile", "month"], name="one_record_per_person_month"
+            ),
+            models.CheckConstraint(
+                condition=percent_or_empty("exam_score")
+                & percent_or_empty("attendance_rate")
+                & percent_or_empty("error_rate")
+                & (Q(complaints__isnull=True) | Q(complaints__lte=999))
+                & percent_or_empty("satisfaction")
+                & percent_or_empty("etiquette_score")
+                & percent_or_empty("composite")
+                & (Q(bonus_coefficient__isnull=True) | Q(bonus_coefficient__gte=0)),
+                name="record_components_in_range",
+                violation_error_message="考核各项应在允许范围内（百分制 0–100，投诉 0–999 次）。",
+            ),
         ]
         indexes = [models.Index(fields=["month", "unit"])]
 
@@ -243,6 +281,12 @@ class AuditEntry(models.Model):
             models.CheckConstraint(
                 condition=Q(changed_by__isnull=False) | ~Q(changed_by_job=""),
                 name="audit_entry_names_its_cause",
+            ),
+            # An entry is about one record's value or one unit's month, never both or neither.
+            models.CheckConstraint(
+                condition=Q(record__isnull=False, month_state__isnull=True)
+                | Q(record__isnull=True, month_state__isnull=False),
+                name="audit_entry_has_one_target",
             ),
         ]
 
@@ -323,6 +367,10 @@ class HeldScoreChange(models.Model):
             models.CheckConstraint(
                 condition=Q(caused_by__isnull=False) | ~Q(caused_by_job=""),
                 name="held_change_names_its_cause",
+            ),
+            models.CheckConstraint(
+                condition=percent_or_empty("exam_score"),
+                name="held_change_score_in_range",
             ),
             models.UniqueConstraint(
                 fields=["record"],

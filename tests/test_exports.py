@@ -393,7 +393,7 @@ def test_staff_see_their_own_history_and_lost_marks(
     page = client.get("/my/assessments/").content.decode()
     assert f"{wrong.category_path}：失" not in page
     Exam.objects.filter(title="12月月度考试").update(
-        closes_at=timezone.now() - timedelta(minutes=1)
+        opens_at=timezone.now() - timedelta(days=1), closes_at=timezone.now() - timedelta(minutes=1)
     )
     with django_assert_max_num_queries(17):
         response = client.get("/my/assessments/")

@@ -213,6 +213,13 @@ class Question(index.Indexed, models.Model):
         verbose_name_plural = "试题"
         ordering = ["code"]
         indexes = [models.Index(fields=["status", "category", "type", "difficulty"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(default_score__gt=0),
+                name="question_score_positive",
+                violation_error_message="默认分值必须大于 0。",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"[{self.get_type_display()}] {self.stem[:40]}"

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
@@ -135,6 +135,13 @@ class BlueprintSection(ClusterableModel):
         verbose_name = "大题"
         verbose_name_plural = "大题"
         ordering = ["sort_order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(question_count__gte=1, score_per_question__gt=0),
+                name="section_draws_questions_worth_points",
+                violation_error_message="每个大题至少抽 1 道题，每题分值必须大于 0。",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -211,6 +218,15 @@ class Exam(models.Model):
         verbose_name = "考试"
         verbose_name_plural = "考试"
         ordering = ["-opens_at", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True)
+                | Q(closes_at__isnull=True)
+                | Q(closes_at__gt=F("opens_at")),
+                name="exam_closes_after_it_opens",
+                violation_error_message="截止时间必须晚于开始时间。",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -294,6 +310,12 @@ class Attempt(models.Model):
                 condition=Q(status="in_progress"),
                 name="one_open_attempt_per_exam",
             ),
+            models.CheckConstraint(
+                condition=Q(max_score__gte=0)
+                & (Q(score__isnull=True) | Q(score__gte=0, score__lte=F("max_score"))),
+                name="attempt_score_within_full_marks",
+                violation_error_message="得分必须在 0 与满分之间。",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -342,7 +364,13 @@ class AttemptQuestion(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["attempt", "position"], name="unique_position_per_attempt"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(max_score__gte=0)
+                & (Q(awarded__isnull=True) | Q(awarded__gte=0, awarded__lte=F("max_score"))),
+                name="question_awarded_within_its_score",
+                violation_error_message="每题得分必须在 0 与该题分值之间。",
+            ),
         ]
         indexes = [
             models.Index(
