@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 
-from portal.organisation.demo import load_demo_organisation
+from portal.organisation.models import Unit
 
 DEMO_PASSWORD = "Demo@2026gd"
 
@@ -46,9 +46,11 @@ def is_postgres():
 
 
 @pytest.fixture
-def demo_org(db):
-    """The demo organisation of fixtures/demo/organisation.yaml (13 units, 49 people)."""
-    load_demo_organisation()
+def demo_org(db) -> Unit:
+    """The demo organisation of fixtures/demo/organisation.yaml (13 units, 49 people), loaded once
+    for the session by django_db_setup: every test starts from it (its transaction rolls back;
+    transactional tests restore it with serialized_rollback). Returns the company."""
+    return Unit.objects.get(code="CG")
 
 
 @pytest.fixture

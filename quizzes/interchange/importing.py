@@ -323,10 +323,8 @@ def _plan_categories(result: ParseResult, preview: ImportPreview, candidates, fi
     preview.new_categories = sorted(wanted - existing_paths)
 
 
-BANK_FIELDS = (
-    "pk",
-    "code",
-    "category__path",
+# What a file can say about a question (compared with the bank, written on update).
+CONTENT_FIELDS = (
     "type",
     "stem",
     "options",
@@ -336,6 +334,12 @@ BANK_FIELDS = (
     "difficulty",
     "default_score",
     "source_note",
+)
+BANK_FIELDS = (
+    "pk",
+    "code",
+    "category__path",
+    *CONTENT_FIELDS,
     "source__file_name",
     "source__title",
 )
@@ -502,18 +506,7 @@ def _create(preview: ImportPreview, batch: QuestionImport, categories) -> list[Q
     )
 
 
-UPDATED_FIELDS = [
-    "type",
-    "stem",
-    "options",
-    "answer",
-    "explanation",
-    "knowledge_point",
-    "difficulty",
-    "default_score",
-    "source_note",
-    "updated_at",
-]
+UPDATED_FIELDS = [*CONTENT_FIELDS, "updated_at"]
 
 
 def _apply_parsed(question: Question, parsed: ParsedQuestion, not_carried: set[str], now) -> None:

@@ -12,7 +12,7 @@ from portal.months import month_of
 from portal.organisation.models import Unit
 from quizzes.models import AttemptQuestion, Blueprint, Exam, QuestionType
 from quizzes.papers import scheduling
-from tests.quiz_factories import make_blueprint
+from tests.quizzes.factories import make_blueprint
 
 STAFF = "DL1020"  # 营业二班 counter clerk
 TEAM_LEADER = "DL1019"  # 营业二班 班组长

@@ -21,7 +21,7 @@ from portal.organisation.models import StaffProfile, Unit
 from quizzes import results
 from quizzes.models import Attempt, AttemptQuestion, Exam, QuestionType
 from quizzes.papers import services as exam_services
-from tests.quiz_factories import make_blueprint, make_exam
+from tests.quizzes.factories import make_blueprint, make_exam
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")

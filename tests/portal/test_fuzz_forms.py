@@ -3,7 +3,7 @@ error (5xx), and input the site refuses writes nothing.
 
 The examples are the same on every run (derandomize), so `make test` is repeatable; set
 FUZZ_RANDOM=1 for fresh random examples and FUZZ_EXAMPLES=500 for a longer run, e.g.
-`FUZZ_RANDOM=1 FUZZ_EXAMPLES=300 .venv/bin/pytest tests/test_fuzz_forms.py`. The readers of
+`FUZZ_RANDOM=1 FUZZ_EXAMPLES=300 .venv/bin/pytest tests/portal/test_fuzz_forms.py`. The readers of
 question files are fuzzed with the import tests.
 """
 
@@ -35,7 +35,7 @@ from quizzes.models import (
 from quizzes.papers import scheduling, services
 from quizzes.practice import selectors as practice
 from tests.conftest import DEMO_PASSWORD
-from tests.quiz_factories import make_blueprint, make_exam
+from tests.quizzes.factories import make_blueprint, make_exam
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from tests.load.exam_client import (
     percentile,
     random_response,
 )
-from tests.quiz_factories import make_blueprint, make_exam
+from tests.quizzes.factories import make_blueprint, make_exam
 from tools.loadtesting.load_check import SaveEvent, expected_answers
 from tools.loadtesting.load_exam import prepare_load_exam, verify_load_run
 

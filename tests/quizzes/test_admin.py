@@ -21,7 +21,7 @@ from quizzes.models import (
     QuestionType,
 )
 from quizzes.papers import services
-from tests.quiz_factories import make_blueprint, make_exam
+from tests.quizzes.factories import make_blueprint, make_exam
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from quizzes.models import Attempt
 from quizzes.papers import autosave, services
-from tests.quiz_factories import make_single_choice_questions, single_choice_exam
+from tests.quizzes.factories import make_single_choice_questions, single_choice_exam
 
 
 @pytest.mark.postgres

@@ -21,7 +21,7 @@ from quizzes.models import (
 )
 from quizzes.papers import services
 from quizzes.papers.drawing import DrawError, draw_paper
-from tests.quiz_factories import make_blueprint, make_exam, single_choice_exam
+from tests.quizzes.factories import make_blueprint, make_exam, single_choice_exam
 
 pytestmark = pytest.mark.django_db
 

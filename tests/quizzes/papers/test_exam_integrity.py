@@ -34,7 +34,7 @@ from quizzes.models import (
 from quizzes.papers import disclosure, scheduling, services
 from quizzes.papers import selectors as quiz_selectors
 from quizzes.practice import selectors as practice
-from tests.quiz_factories import make_blueprint, make_exam
+from tests.quizzes.factories import make_blueprint, make_exam
 
 pytestmark = pytest.mark.django_db
 MONTH = date(2026, 11, 1)

@@ -18,7 +18,7 @@ from portal.organisation.models import StaffProfile, Unit
 from quizzes.models import Attempt, Blueprint, Exam, QuestionType
 from quizzes.papers import scheduling, services
 from quizzes.papers import selectors as quiz_selectors
-from tests.quiz_factories import make_blueprint
+from tests.quizzes.factories import make_blueprint
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from quizzes.models import AnswerRecord, Attempt
 from quizzes.papers import services
-from tests.quiz_factories import make_single_choice_questions, single_choice_exam
+from tests.quizzes.factories import make_single_choice_questions, single_choice_exam
 
 pytestmark = [
     pytest.mark.postgres,

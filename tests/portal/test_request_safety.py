@@ -12,7 +12,7 @@ from wagtail.models import Collection, CollectionViewRestriction
 
 from quizzes.models import QuestionType
 from quizzes.papers import services
-from tests.quiz_factories import make_blueprint, make_exam
+from tests.quizzes.factories import make_blueprint, make_exam
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,7 @@ from portal.months import month_of
 from portal.organisation.models import Unit
 from quizzes.models import Attempt, AttemptQuestion, Exam, QuestionType
 from quizzes.papers import scheduling, services
-from tests.quiz_factories import make_blueprint, make_exam
+from tests.quizzes.factories import make_blueprint, make_exam
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,8 @@ from assessment.models import AuditEntry
 from quizzes.models import QuestionType
 from quizzes.papers import services
 from tests.conftest import DEMO_PASSWORD
-from tests.quiz_factories import make_blueprint, make_exam
-from tests.test_settings import run_manage
+from tests.portal.test_settings import run_manage
+from tests.quizzes.factories import make_blueprint, make_exam
 
 pytestmark = pytest.mark.django_db
 
@@ -304,7 +304,7 @@ def audit_rows():
 def test_no_view_changes_or_deletes_an_audit_entry(user_by_username, team_leader, staff_user):
     """Every role, every admin URL of the log (edit, delete, add, bulk delete) and every write
     URL of our own: the existing entries stay exactly as they were."""
-    from tests.test_access_matrix import MATRIX, ROLES, USERNAMES, build_world, post
+    from tests.portal.test_access_matrix import MATRIX, ROLES, USERNAMES, build_world, post
 
     record = assessment.record_for(profile=staff_user.staff_profile, month=date(2026, 11, 1))
     assessment.update_components(
@@ -345,7 +345,7 @@ def test_no_view_changes_or_deletes_an_audit_entry(user_by_username, team_leader
 
 
 def test_a_nul_anywhere_in_a_request_is_refused_with_a_chinese_message(client, staff_user):
-    from tests.test_access_matrix import snapshot
+    from tests.portal.test_access_matrix import snapshot
 
     attempt = services.start_attempt(
         exam=make_exam(make_blueprint(("单选", [QuestionType.SINGLE], 2, 5), name="NUL")),

@@ -15,11 +15,11 @@ from django.utils.http import http_date
 
 from quizzes.models import Attempt
 from quizzes.papers import services
-from tests.quiz_factories import single_choice_exam
+from tests.quizzes.factories import single_choice_exam
 
 pytestmark = pytest.mark.django_db
 
-PAPER_JS = Path(__file__).resolve().parent.parent / "quizzes" / "static" / "quizzes" / "paper.js"
+PAPER_JS = Path(__file__).resolve().parents[3] / "quizzes" / "static" / "quizzes" / "paper.js"
 
 # Everything a client could use to claim that it is earlier than it is.
 AN_HOUR_AGO = timezone.now() - timedelta(hours=1)

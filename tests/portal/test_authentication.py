@@ -20,7 +20,7 @@ from portal.organisation import idle, throttle
 from quizzes.models import QuestionType
 from quizzes.papers import services
 from tests.conftest import DEMO_PASSWORD
-from tests.quiz_factories import make_blueprint, make_exam
+from tests.quizzes.factories import make_blueprint, make_exam
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Concurrency on PostgreSQL, through the real services and views (tests/test_exam_concurrency.py
+"""Concurrency on PostgreSQL, through the real services and views (tests/quizzes/papers/test_exam_concurrency.py
 has the service-level double submit and double start).
 
 Each thread has its own database connection (Django's connections are per thread) and the threads
@@ -22,7 +22,7 @@ from assessment.models import AssessmentRecord, AuditEntry
 from portal.organisation.models import Unit
 from quizzes.models import AnswerRecord, Attempt, AttemptQuestion
 from quizzes.papers import services
-from tests.quiz_factories import make_single_choice_questions, single_choice_exam
+from tests.quizzes.factories import make_single_choice_questions, single_choice_exam
 
 pytestmark = [
     pytest.mark.postgres,

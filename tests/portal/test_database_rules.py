@@ -13,7 +13,7 @@ from assessment.models import AssessmentMonth, AssessmentRecord, AssessmentSchem
 from portal.organisation.models import StaffProfile, Unit
 from quizzes.models import Attempt, AttemptQuestion, BlueprintSection, Question, QuestionCategory
 from quizzes.papers import services
-from tests.quiz_factories import single_choice_exam
+from tests.quizzes.factories import single_choice_exam
 
 pytestmark = pytest.mark.django_db
 
