@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from portal.months import month_of, parse_month, shift_month
 from portal.organisation.models import Unit
 from portal.organisation.permissions import can_manage_months, can_view_reports, requires
-from portal.organisation.selectors import visible_units
+from portal.organisation.selectors import unit_by_code, visible_units
 from portal.scope import requested_month, requested_unit
 from quizzes import results
 
@@ -175,10 +175,10 @@ def hr_export_xlsx(request):
 
 
 def _month_action(request, action):
-    unit = Unit.objects.filter(code=request.POST.get("unit", "")).first()
+    unit = unit_by_code(request.POST.get("unit", ""))
     if unit is None:
         raise Http404("单位不存在。")
-    back = Unit.objects.filter(code=request.POST.get("back", "")).first() or unit
+    back = unit_by_code(request.POST.get("back", "")) or unit
     try:
         month = parse_month(request.POST.get("month", ""))
     except ValueError as error:

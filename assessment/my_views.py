@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from portal.organisation.models import StaffProfile
+from portal.organisation.selectors import profile_of
 from quizzes import results
 
 from . import charts, selectors
@@ -11,7 +11,7 @@ from . import charts, selectors
 
 @login_required
 def my_assessments(request):
-    profile = StaffProfile.objects.select_related("unit").filter(user=request.user).first()
+    profile = profile_of(request.user)
     records = selectors.own_records(profile=profile) if profile else []
     attempts = results.attempts_with_losses(user=request.user)
     history = list(reversed(records))

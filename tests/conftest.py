@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 
+from portal.organisation.demo import load_demo_organisation
 from portal.organisation.models import Unit
 
 DEMO_PASSWORD = "Demo@2026gd"
@@ -48,9 +49,14 @@ def is_postgres():
 @pytest.fixture
 def demo_org(db) -> Unit:
     """The demo organisation of fixtures/demo/organisation.yaml (13 units, 49 people), loaded once
-    for the session by django_db_setup: every test starts from it (its transaction rolls back;
-    transactional tests restore it with serialized_rollback). Returns the company."""
-    return Unit.objects.get(code="CG")
+    for the session by django_db_setup: a test's transaction rolls back to it. Transactional tests
+    (PostgreSQL concurrency) run last and flush the database after each; the next one finds the
+    organisation gone and loads it again. Returns the company."""
+    company = Unit.objects.filter(code="CG").first()
+    if company is None:
+        load_demo_organisation()
+        company = Unit.objects.get(code="CG")
+    return company
 
 
 @pytest.fixture

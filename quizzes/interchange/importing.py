@@ -9,6 +9,7 @@ left alone otherwise; within the file, the later row is skipped.
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -460,6 +461,28 @@ def ensure_categories(paths: Iterable[str]) -> dict[str, QuestionCategory]:
         )
         by_path.update({c.path: c for c in QuestionCategory.objects.filter(path__in=missing)})
     return by_path
+
+
+PENDING_KEPT_FOR = timedelta(days=1)
+
+
+def hold_upload(
+    *, file_name: str, file_format: str, by, options: dict, data: bytes
+) -> QuestionImport:
+    """Keep a valid upload (in the database, so any app server can finish it) until the editor
+    confirms its preview; uploads left unconfirmed for a day are dropped."""
+    QuestionImport.objects.filter(
+        status=QuestionImport.Status.PENDING,
+        created_at__lt=timezone.now() - PENDING_KEPT_FOR,
+    ).delete()
+    return QuestionImport.objects.create(
+        file_name=file_name[:255], format=file_format, created_by=by, options=options, data=data
+    )
+
+
+def pending_upload(*, token: str, user) -> QuestionImport | None:
+    """The upload this token names, if `user` made it (anyone else's is as good as missing)."""
+    return QuestionImport.objects.filter(token=token, created_by=user).first()
 
 
 def _claim(batch: QuestionImport) -> None:

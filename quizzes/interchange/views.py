@@ -7,7 +7,6 @@ shown with all its errors and is not kept at all.
 """
 
 import io
-from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import PermissionDenied
@@ -28,12 +27,13 @@ from .importing import (
     ImportRefused,
     apply_import,
     build_preview,
+    hold_upload,
     join_path,
+    pending_upload,
     questions_for_export,
 )
 from .spreadsheet.template import template_csv, template_xlsx
 
-PENDING_KEPT_FOR = timedelta(days=1)
 QUESTIONS_INDEX = "quiz_questions:index"
 
 
@@ -171,14 +171,10 @@ class ImportView(InterchangeView):
             self.page_title = ImportPreviewView.page_title
             self.template_name = ImportPreviewView.template_name
             return self.render(preview=preview, file_name=upload.name, batch=None, **_links())
-        QuestionImport.objects.filter(
-            status=QuestionImport.Status.PENDING,
-            created_at__lt=timezone.now() - PENDING_KEPT_FOR,
-        ).delete()
-        pending = QuestionImport.objects.create(
-            file_name=upload.name[:255],
-            format=result.format,
-            created_by=request.user,
+        pending = hold_upload(
+            file_name=upload.name,
+            file_format=result.format,
+            by=request.user,
             options=options,
             data=data,
         )
@@ -201,7 +197,7 @@ class ImportPreviewView(InterchangeView):
     template_name = "quizzes/admin/import_preview.html"
 
     def _pending(self, token: str) -> QuestionImport:
-        batch = QuestionImport.objects.filter(token=token, created_by=self.request.user).first()
+        batch = pending_upload(token=token, user=self.request.user)
         if batch is None:
             raise Http404("没有这次导入，或它不是您上传的。")
         return batch

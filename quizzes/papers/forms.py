@@ -8,11 +8,11 @@ from django import forms
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from portal.months import parse_month
-from portal.organisation.selectors import visible_profiles, visible_units
+from portal.organisation.selectors import visible_units
 
 from .drawing import DrawError, draw_paper
 from .models import AnswersShown, Blueprint, Exam
-from .selectors import team_exams
+from .selectors import schedulable_blueprints, schedulable_people, team_exams
 
 
 class BlueprintForm(WagtailAdminModelForm):
@@ -216,17 +216,9 @@ class ExamScheduleForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["blueprint"].queryset = Blueprint.objects.filter(
-            status=Blueprint.Status.READY
-        ).order_by("name")
+        self.fields["blueprint"].queryset = schedulable_blueprints()
         self.fields["units"].queryset = visible_units(user).order_by("path")
-        self.fields["people"].queryset = (
-            visible_profiles(user)
-            .filter(user__is_active=True)
-            .exclude(user=user)
-            .select_related("unit")
-            .order_by("unit__path", "employee_number")
-        )
+        self.fields["people"].queryset = schedulable_people(user)
         self.fields["makeup_of"].queryset = team_exams(user).filter(month__isnull=False)
 
     def clean_month(self) -> date | None:

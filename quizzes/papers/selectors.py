@@ -100,6 +100,34 @@ def exam_rows(*, user, now: datetime) -> list[ExamRow]:
     return rows
 
 
+def startable_exam_or_404(exam_id: int) -> Exam:
+    """An exam that is not a draft (whether this person may start it, services decide)."""
+    exam = (
+        Exam.objects.select_related("blueprint")
+        .exclude(status=Exam.Status.DRAFT)
+        .filter(pk=exam_id)
+        .first()
+    )
+    if exam is None:
+        raise Http404("考试不存在")
+    return exam
+
+
+def schedulable_blueprints() -> QuerySet[Blueprint]:
+    return Blueprint.objects.filter(status=Blueprint.Status.READY).order_by("name")
+
+
+def schedulable_people(user) -> QuerySet:
+    """Whom a supervisor may name in an exam's audience: active people in scope, never themselves."""
+    return (
+        visible_profiles(user)
+        .filter(user__is_active=True)
+        .exclude(user=user)
+        .select_related("unit")
+        .order_by("unit__path", "employee_number")
+    )
+
+
 def own_attempt_or_404(*, user, public_id) -> Attempt:
     attempt = (
         Attempt.objects.select_related("exam", "exam__blueprint")

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -11,7 +11,7 @@ from portal.security import JsonBodyRefused, parse_json_body
 
 from . import selectors, services
 from .drawing import DrawError
-from .models import Attempt, Exam
+from .models import Attempt
 
 
 @login_required
@@ -23,9 +23,7 @@ def exam_list(request):
 @login_required
 @require_POST
 def start(request, exam_id: int):
-    exam = get_object_or_404(
-        Exam.objects.select_related("blueprint").exclude(status=Exam.Status.DRAFT), pk=exam_id
-    )
+    exam = selectors.startable_exam_or_404(exam_id)
     try:
         attempt = services.start_attempt(exam=exam, user=request.user, now=timezone.now())
     except (services.ExamError, DrawError) as error:

@@ -1,7 +1,9 @@
 """Read-side questions about people and units: whose records a user may see. Every view, report
 and export asks these; who holds which role is portal.organisation.permissions."""
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
 
 from .models import StaffProfile, Unit, subtree_condition
 from .permissions import can_see_everyone, supervised_units
@@ -35,3 +37,31 @@ def visible_profiles(user) -> QuerySet[StaffProfile]:
 
 def can_see_profile(user, profile: StaffProfile) -> bool:
     return visible_profiles(user).filter(pk=profile.pk).exists()
+
+
+def profile_of(user) -> StaffProfile | None:
+    """The user's own staff profile (with its unit), if they have one."""
+    return StaffProfile.objects.select_related("unit").filter(user=user).first()
+
+
+def unit_by_code(code: str) -> Unit | None:
+    return Unit.objects.filter(code=code).first() if code else None
+
+
+@dataclass
+class PeopleListing:
+    units: QuerySet[Unit]  # the units the user may see, with member_count
+    profiles: QuerySet[StaffProfile]
+    selected_unit: Unit | None
+
+
+def people_listing(*, user, unit_code: str = "") -> PeopleListing:
+    """The people list: the units the user may see, and the people in the chosen one (and below
+    it) or, with no unit chosen, everyone the user may see; a unit outside the scope shows no one."""
+    units = visible_units(user).annotate(member_count=Count("members"))
+    profiles = visible_profiles(user).select_related("unit", "user")
+    selected = None
+    if unit_code:
+        selected = units.filter(code=unit_code).first()
+        profiles = profiles.none() if selected is None else profiles.in_unit(selected)
+    return PeopleListing(units, profiles.order_by("unit__path", "employee_number"), selected)

@@ -1,16 +1,14 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .forms import LoginForm
-from .models import StaffProfile
 from .permissions import can_view_reports, requires
-from .selectors import visible_profiles, visible_units
+from .selectors import people_listing, profile_of, visible_profiles
 
 
 class LoginView(auth_views.LoginView):
@@ -53,28 +51,22 @@ def keepalive(request):
 
 @login_required
 def my_profile(request):
-    profile = StaffProfile.objects.select_related("unit").filter(user=request.user).first()
-    return render(request, "organisation/my_profile.html", {"profile": profile})
+    return render(request, "organisation/my_profile.html", {"profile": profile_of(request.user)})
 
 
 @login_required
 @requires(can_view_reports, "只有班组长、值长和人资人员可以查看人员名单。")
 def people_list(request):
-    units = visible_units(request.user).annotate(member_count=Count("members"))
     selected_code = request.GET.get("unit", "")
-    profiles = visible_profiles(request.user).select_related("unit", "user")
-    selected_unit = None
-    if selected_code:
-        selected_unit = units.filter(code=selected_code).first()
-        profiles = profiles.none() if selected_unit is None else profiles.in_unit(selected_unit)
+    listing = people_listing(user=request.user, unit_code=selected_code)
     return render(
         request,
         "organisation/people_list.html",
         {
-            "units": units,
-            "profiles": profiles.order_by("unit__path", "employee_number"),
+            "units": listing.units,
+            "profiles": listing.profiles,
             "selected_code": selected_code,
-            "selected_unit": selected_unit,
+            "selected_unit": listing.selected_unit,
         },
     )
 

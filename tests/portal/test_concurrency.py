@@ -17,7 +17,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
-from assessment import uploads
+from assessment import selectors
 from assessment.models import AssessmentRecord, AuditEntry
 from portal.organisation.models import Unit
 from quizzes.models import AnswerRecord, Attempt, AttemptQuestion
@@ -220,14 +220,17 @@ def test_two_supervisors_saving_the_same_record_never_overwrite_each_other(
     month = "2026-11"
     url = f"/team/records/?month={month}&unit=CG-YYT-2"
     leader, head = signed_in(team_leader), signed_in(hall_head)
-    # Both open the month for the first time at once: one record per person, no error.
-    results, errors = in_parallel([lambda: leader.get(url), lambda: head.get(url)])
-    assert not errors and [r.status_code for r in results] == [200, 200]
+    # Both save the month's grid for the first time at once (saving makes the records; opening
+    # the page makes none): one record per person, no error.
+    results, errors = in_parallel(
+        [lambda: leader.post(url, {"action": "save"}), lambda: head.post(url, {"action": "save"})]
+    )
+    assert not errors and [r.status_code for r in results] == [302, 302]
     unit = Unit.objects.get(code="CG-YYT-2")
     shown = {
         person.pk
         for user in (team_leader, hall_head)
-        for person in uploads.team_people(by=user, unit=unit)
+        for person in selectors.team_people(by=user, unit=unit)
     }
     records = AssessmentRecord.objects.filter(month="2026-11-01")
     assert sorted(records.values_list("profile_id", flat=True)) == sorted(shown)
