@@ -1,3 +1,5 @@
+"""The monthly assessment's app: subscribes to exam results in ready()."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""The exam engine's app: registers its quotes with the knowledge base and its editor permissions."""
+
 from django.apps import AppConfig
 
 

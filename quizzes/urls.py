@@ -1,3 +1,6 @@
+"""The exam engine's pages (namespace quizzes:): my exams and the paper, practice and the
+wrong-answer book, marking, team exams."""
+
 from django.urls import path
 
 from .papers import marking_views, team_views, views

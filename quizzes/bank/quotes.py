@@ -1,3 +1,6 @@
+"""The bank's part in `verify_sources`: each seeded question's verbatim quote, and how many
+imported questions have none."""
+
 from collections.abc import Iterable
 
 from cases.sourcing import StoredQuote

@@ -1,3 +1,6 @@
+"""Template filters for papers, reviews and marking: blanks, answers and responses in words,
+points without trailing zeros."""
+
 from django import template
 
 from ..bank.answers import BLANK, describe_answer, describe_response, option_letter

@@ -1,3 +1,5 @@
+"""The load tools' app (development only)."""
+
 from django.apps import AppConfig
 
 
