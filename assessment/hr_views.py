@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
@@ -260,14 +260,3 @@ def held_score_decide(request, change_id: int):
             f"{change.record.month:%Y年%m月}的月度考试成绩变更。",
         )
     return redirect("assessment:held_scores")
-
-
-urlpatterns = [  # included by assessment/urls.py
-    path("hr/assessments/", hr_assessments, name="hr_assessments"),
-    path("hr/assessments/export.csv", hr_export_csv, name="hr_export_csv"),
-    path("hr/assessments/export.xlsx", hr_export_xlsx, name="hr_export_xlsx"),
-    path("hr/assessments/lock/", hr_lock_month, name="hr_lock_month"),
-    path("hr/assessments/reopen/", hr_reopen_month, name="hr_reopen_month"),
-    path("hr/held-scores/", held_scores, name="held_scores"),
-    path("hr/held-scores/<int:change_id>/decide/", held_score_decide, name="held_score_decide"),
-]

@@ -1,5 +1,5 @@
-"""The assessment pages: 考核录入 (supervisors), 考核汇总 and held score changes (HR and
-supervisors), 我的考核 (everyone)."""
+"""The assessment pages (namespace assessment:): 考核录入 (supervisors), 考核汇总, exports and held
+score changes (HR and supervisors), 我的考核 (everyone)."""
 
 from django.urls import path
 
@@ -11,6 +11,16 @@ urlpatterns = [
     path("team/records/", team_views.records, name="team_records"),
     path("team/records/upload/", team_views.records_upload, name="team_records_upload"),
     path("team/records/template.xlsx", team_views.records_template, name="team_records_template"),
-    *hr_views.urlpatterns,
+    path("hr/assessments/", hr_views.hr_assessments, name="hr_assessments"),
+    path("hr/assessments/export.csv", hr_views.hr_export_csv, name="hr_export_csv"),
+    path("hr/assessments/export.xlsx", hr_views.hr_export_xlsx, name="hr_export_xlsx"),
+    path("hr/assessments/lock/", hr_views.hr_lock_month, name="hr_lock_month"),
+    path("hr/assessments/reopen/", hr_views.hr_reopen_month, name="hr_reopen_month"),
+    path("hr/held-scores/", hr_views.held_scores, name="held_scores"),
+    path(
+        "hr/held-scores/<int:change_id>/decide/",
+        hr_views.held_score_decide,
+        name="held_score_decide",
+    ),
     path("my/assessments/", my_views.my_assessments, name="my_assessments"),
 ]
