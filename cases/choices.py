@@ -17,6 +17,15 @@ class Category(models.TextChoices):
     INTEGRITY = "廉洁", "廉洁"
 
 
+class Validity(models.TextChoices):
+    """Whether a source statement is still taught as fact (有误 / 不再适用 are kept, marked and
+    retired from exams, with the editor's note saying why)."""
+
+    VALID = "valid", "有效"
+    ERRONEOUS = "erroneous", "有误"
+    OBSOLETE = "obsolete", "不再适用"
+
+
 class CaseKind(models.TextChoices):
     BAD = "bad", "不良服务事件"
     GOOD = "good", "优质服务事例"

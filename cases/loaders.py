@@ -92,6 +92,8 @@ def load_rules(result: KnowledgeLoadResult, sources: dict[str, SourceDocument]) 
                         "category": item["category"],
                         "source": sources[item.get("source") or set_row["source"]],
                         "quote": item["quote"],
+                        "note": item.get("note") or "",
+                        "validity": item.get("validity") or "valid",
                         "sort_order": position,
                     },
                 )
@@ -126,6 +128,8 @@ def load_qa(result: KnowledgeLoadResult, sources: dict[str, SourceDocument]) -> 
                     "key_points": row["key_points"],
                     "source": sources[row["source"]],
                     "quote": row["quote"],
+                    "note": row.get("note") or "",
+                    "validity": row.get("validity") or "valid",
                     "sort_order": order,
                 },
             )
@@ -199,6 +203,7 @@ def load_cases(result: KnowledgeLoadResult, sources: dict[str, SourceDocument]) 
                 incomplete=row.get("incomplete", False),
                 source=sources[row["source"]],
                 body=_case_body(row),
+                note=row.get("note") or "",
             )
             related = resolve_rules(row.get("related_rules"), row["slug"])
             if not related and not any(s["type"] == "violations" for s in row["sections"]):

@@ -14,10 +14,11 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from portal.search.cjk import index_tokens
+from portal.thesaurus.keypoints import key_points_problems
 
 from . import pages
 from .blocks import CaseBodyBlock
-from .choices import CaseKind, Category
+from .choices import CaseKind, Category, Validity
 from .forms import QAItemForm
 
 
@@ -50,9 +51,26 @@ class SourcedMixin(models.Model):
         SourceDocument, verbose_name="来源文件", on_delete=models.PROTECT, related_name="+"
     )
     quote = models.TextField("原文摘录", help_text="来源文件中的原文，逐字保留（空白可不同）")
+    note = models.TextField(
+        "编者按",
+        blank=True,
+        help_text="员工在看到本条的每个地方都能看到：显示的文字与原文不同的原因、与其他来源的冲突、"
+        "原文有误或已不再适用等。",
+    )
+    validity = models.CharField(
+        "是否有效",
+        max_length=10,
+        choices=Validity.choices,
+        default=Validity.VALID,
+        help_text="“有误”“不再适用”的条目仍保留并标明，由它生成的试题不再用于考试。",
+    )
 
     class Meta:
         abstract = True
+
+    @property
+    def is_valid(self) -> bool:
+        return self.validity == Validity.VALID
 
 
 class RuleSet(index.Indexed, models.Model):
@@ -182,10 +200,9 @@ class QAItem(index.Indexed, SourcedMixin):
         return index_tokens(f"{self.question} {self.answer}")
 
     def clean(self) -> None:
-        if not isinstance(self.key_points, list) or not all(
-            isinstance(point, str) and point.strip() for point in self.key_points
-        ):
-            raise ValidationError({"key_points": "答题要点必须是非空短语的列表。"})
+        problems = key_points_problems(self.key_points)
+        if problems:
+            raise ValidationError({"key_points": problems})
 
 
 class CaseIndexPage(Page):
@@ -232,6 +249,11 @@ class CasePage(Page):
         related_name="cases",
         help_text="不良案例违反的条款（违规条款中的条目会自动加入），或优质案例体现的规范",
     )
+    note = models.TextField(
+        "编者按",
+        blank=True,
+        help_text="员工阅读案例时可见：与原文不同之处及原因、与其他来源的冲突等。",
+    )
     search_text = models.TextField(editable=False, blank=True)
 
     content_panels = Page.content_panels + [
@@ -247,6 +269,7 @@ class CasePage(Page):
             heading="案例信息",
         ),
         FieldPanel("body"),
+        FieldPanel("note"),
         FieldPanel("related_rules"),
     ]
     search_fields = Page.search_fields + [

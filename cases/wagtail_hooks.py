@@ -4,9 +4,14 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from portal.thesaurus.viewsets import ThesaurusGroupViewSet
+
 from .models import QAItem, RuleItem, RuleSet, SourceDocument
 
-SOURCE_PANELS = [MultiFieldPanel([FieldPanel("source"), FieldPanel("quote")], heading="出处")]
+SOURCE_PANELS = [
+    MultiFieldPanel([FieldPanel("source"), FieldPanel("quote")], heading="出处"),
+    MultiFieldPanel([FieldPanel("validity"), FieldPanel("note")], heading="编者按"),
+]
 
 
 class SourceDocumentViewSet(SnippetViewSet):
@@ -88,7 +93,13 @@ class KnowledgeViewSetGroup(SnippetViewSetGroup):
     menu_label = "知识库"
     menu_icon = "folder-open-inverse"
     menu_order = 200
-    items = (RuleSetViewSet, RuleItemViewSet, QAItemViewSet, SourceDocumentViewSet)
+    items = (
+        RuleSetViewSet,
+        RuleItemViewSet,
+        QAItemViewSet,
+        ThesaurusGroupViewSet,
+        SourceDocumentViewSet,
+    )
 
 
 register_snippet(KnowledgeViewSetGroup)

@@ -15,6 +15,13 @@ key points, one per line or separated by "；".
 import re
 import unicodedata
 
+from portal.thesaurus.keypoints import (
+    describe_key_points,
+    key_points_problems,
+    read_key_point,
+    write_key_point,
+)
+
 from .choices import QuestionType
 
 LETTERS = "ABCDEFGH"
@@ -81,8 +88,14 @@ def parse_fill(text: str) -> list[list[str]]:
     return blanks
 
 
-def parse_key_points(text: str) -> list[str]:
-    return [part for part in _parts(text) if part]
+def parse_key_points(text: str) -> list:
+    """Key points one per line (or separated by "；"), each in the key-point syntax
+    (portal.thesaurus.keypoints): "道歉|致歉", "35kV及以上 + 半年|6个月", "… ×2"."""
+    points = [read_key_point(part) for part in _parts(text) if part]
+    problems = key_points_problems(points)
+    if problems:
+        raise ValueError(problems[0])
+    return points
 
 
 def parse_answer(qtype: str, text: str, option_count: int = 0) -> list:
@@ -110,7 +123,7 @@ def answer_from_data(qtype: str, value, option_count: int = 0) -> list:
         return [bool(value)]
     if qtype == QuestionType.FILL:
         return [[str(alternative) for alternative in blank] for blank in value]
-    return [str(point) for point in value]
+    return [point if isinstance(point, dict) else str(point) for point in value]
 
 
 # Writing an answer back --------------------------------------------------------------------------
@@ -132,7 +145,7 @@ def format_answer(qtype: str, answer, *, one_line: bool = False) -> str:
         blanks = ["|".join(str(a) for a in alternatives) for alternatives in answer]
         separator = "\n" if any(PART_SEPARATOR.search(blank) for blank in blanks) else "；"
         return separator.join(blanks)
-    return "\n".join(str(point) for point in answer)
+    return "\n".join(write_key_point(point) for point in answer)
 
 
 # Checking an answer key --------------------------------------------------------------------------
@@ -184,9 +197,9 @@ def validate_answer_key(qtype: str, options: list, answer, stem: str = "") -> li
     if qtype == QuestionType.FILL:
         return _fill_key_problems(answer, stem)
     if qtype == QuestionType.SHORT:
-        if not isinstance(answer, list) or not [p for p in answer if str(p).strip()]:
+        if not isinstance(answer, list) or not answer:
             return ["简答题至少需要一个答题要点。"]
-        return []
+        return key_points_problems(answer)
     return ["未知题型。"]
 
 
@@ -210,7 +223,7 @@ def describe_answer(qtype: str, key, options=(), *, with_text: bool = False) -> 
             f"（{number}）" + " 或 ".join(alternatives)
             for number, alternatives in enumerate(key, start=1)
         )
-    return "；".join(key)
+    return describe_key_points(key)
 
 
 def describe_response(qtype: str, response, options=(), *, with_text: bool = False) -> str:

@@ -194,6 +194,17 @@ class Question(index.Indexed, models.Model):
         editable=False,
     )
     source_note = models.CharField("来源说明", max_length=200, blank=True)
+    note = models.TextField(
+        "编者按",
+        blank=True,
+        help_text="考生在练习反馈和成绩回顾中可见：题目与原文不同之处、来源冲突等。",
+    )
+    retire_reason = models.CharField("停用原因", max_length=200, blank=True)
+    blanks_unordered = models.BooleanField(
+        "各空不分顺序",
+        default=False,
+        help_text="填空题：几个空的答案可以任意顺序填写（如“设计、施工”）。",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 

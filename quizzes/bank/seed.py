@@ -80,6 +80,9 @@ def load_fixture_questions(result: QuestionLoadResult, sources: dict[str, Source
                 quote=row["quote"],
                 status=row.get("status") or Question.Status.ACTIVE,
                 usage=row.get("use") or QuestionUsage.BOTH,
+                note=row.get("note") or "",
+                retire_reason=row.get("retire_reason") or "",
+                blanks_unordered=bool(row.get("blanks_unordered")),
             )
             _link(question, row)
             result.questions += 1
@@ -103,6 +106,10 @@ def load_qa_short_answers(result: QuestionLoadResult) -> None:
             default_score=Decimal(5),
             source=item.source,
             quote=item.quote,
+            note=item.note,
+            # A statement the editors marked wrong or obsolete is not examined.
+            status=Question.Status.ACTIVE if item.is_valid else Question.Status.RETIRED,
+            retire_reason="" if item.is_valid else f"知识问答{item.get_validity_display()}",
         )
         question.qa_items.set([item])
         question.rules.set(item.related_rules.all())

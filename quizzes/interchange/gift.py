@@ -308,7 +308,7 @@ def export(questions: Iterable, skipped: list | None = None) -> bytes:
         for question in members:
             explanation = question.explanation
             if question.type == QuestionType.SHORT:
-                explanation = join_key_points(explanation, [str(p) for p in question.answer])
+                explanation = join_key_points(explanation, list(question.answer))
             text_format = "plain" if _needs_plain(question, explanation) else "moodle"
             block = _answer_block(question, explanation, text_format)
             title = clean_text(question.title or "")

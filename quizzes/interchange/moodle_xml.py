@@ -455,7 +455,7 @@ def _write_question(root, question: ParsedQuestion, used_ids: set) -> None:
             ("attachmentsrequired", "0"),
         ):
             ET.SubElement(element, name).text = value
-        points = join_key_points("", [str(point) for point in question.answer])
+        points = join_key_points("", list(question.answer))
         _text_node(element, "graderinfo", points.split("\n", 1)[1] if points else "")
         _text_node(element, "responsetemplate", "", HTML)
     _add_tags(element, question)

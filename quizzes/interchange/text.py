@@ -10,6 +10,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
 
+from portal.thesaurus.keypoints import read_key_point, write_key_point
+
 from ..bank.answers import BLANK
 from .base import FileRejected, ParseResult, check_size
 
@@ -160,15 +162,24 @@ def split_key_points(feedback: str) -> tuple[str, list[str]]:
     return feedback[: last.start()].strip(), key_points_from_lines(feedback[last.end() :])
 
 
-def key_points_from_lines(text: str) -> list[str]:
-    points = [_ENUMERATION.sub("", line).strip() for line in text.split("\n")]
-    return [point for point in points if point]
+def key_points_from_lines(text: str) -> list:
+    """Key points one per line, as join_key_points wrote them ("… ×2" keeps its weight)."""
+    points = []
+    for line in text.split("\n"):
+        line = _ENUMERATION.sub("", line).strip()
+        if line:
+            try:
+                points.append(read_key_point(line))
+            except ValueError:
+                points.append(line)  # the answer check names it with its line
+    return points
 
 
-def join_key_points(explanation: str, points: list[str]) -> str:
+def join_key_points(explanation: str, points: list) -> str:
     # One line per point: a line break inside a point becomes a space.
     lines = [
-        f"{n}. {clean_text(str(point)).replace(chr(10), ' ')}" for n, point in enumerate(points, 1)
+        f"{n}. {clean_text(write_key_point(point)).replace(chr(10), ' ')}"
+        for n, point in enumerate(points, 1)
     ]
     block = KEY_POINTS_HEADING + "\n" + "\n".join(lines) if lines else ""
     return "\n".join(part for part in (explanation.strip(), block) if part)

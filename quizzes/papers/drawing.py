@@ -359,4 +359,5 @@ def snapshot(drawn: DrawnQuestion, attempt) -> AttemptQuestion:
         explanation=question.explanation,
         category_path=question.category.path if question.category_id else "",
         max_score=Decimal(drawn.section.score_per_question),
+        blanks_unordered=question.blanks_unordered,
     )

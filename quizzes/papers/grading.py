@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from portal.search.cjk import to_simplified
+from portal.thesaurus.keypoints import grade_blanks, match_points
+from portal.thesaurus.text import NO_THESAURUS, Thesaurus
 
 from ..bank.choices import QuestionType
 from .models import MultipleScoring
@@ -73,46 +75,62 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def match_key_points(answer_text: str, key_points: list[str]) -> list[dict]:
-    normalised = normalise_text(answer_text)
+def match_key_points(
+    answer_text: str, key_points: list, thesaurus: Thesaurus = NO_THESAURUS
+) -> list[dict]:
+    """One marking entry per key point: whether the answer contains it (by meaning: numerals,
+    script, width and the thesaurus do not matter; bound parts stay together) and the words
+    found; a reviewer's decision and comment come later."""
     return [
         {
-            "point": point,
-            "matched": bool(normalise_text(point)) and normalise_text(point) in normalised,
+            "point": match.point,
+            "matched": match.matched,
+            "found": match.found,
+            "weight": str(match.weight),
             "accepted": None,
             "comment": "",
         }
-        for point in key_points
+        for match in match_points(answer_text or "", key_points, thesaurus)
     ]
 
 
+def _counts(entry: dict) -> bool:
+    accepted = entry.get("accepted")
+    return bool(accepted if accepted is not None else entry.get("matched"))
+
+
 def marking_score(marking: list[dict], max_score: Decimal) -> Decimal:
-    """Share of key points that count: a reviewer's decision where given, else the automatic match."""
-    if not marking:
+    """Weighted share of the key points that count — a reviewer's decision where given, else the
+    automatic match — of the question's score."""
+    weights = [Decimal(str(entry.get("weight") or 1)) for entry in marking]
+    total = sum(weights, Decimal(0))
+    if not total:
         return Decimal(0)
-    counted = sum(
-        1
-        for item in marking
-        if (item["accepted"] if item.get("accepted") is not None else item["matched"])
+    earned = sum(
+        (w for w, entry in zip(weights, marking, strict=True) if _counts(entry)), Decimal(0)
     )
-    return _money(max_score * counted / len(marking))
+    return _money(Decimal(max_score) * earned / total)
 
 
 def grade(
-    qtype: str, answer_key, response, max_score: Decimal, multiple_scoring: str
+    qtype: str,
+    answer_key,
+    response,
+    max_score: Decimal,
+    multiple_scoring: str,
+    *,
+    thesaurus: Thesaurus = NO_THESAURUS,
+    blanks_unordered: bool = False,
 ) -> GradeResult:
     max_score = Decimal(max_score)
     if qtype == QuestionType.SHORT:
-        marking = match_key_points(response or "", answer_key)
+        marking = match_key_points(response or "", answer_key, thesaurus)
         return GradeResult(
             marking_score(marking, max_score), None, needs_review=True, marking=marking
         )
     if response is None:
         return GradeResult(Decimal(0), False)
-    if qtype == QuestionType.SINGLE:
-        correct = [response] == answer_key
-        return GradeResult(max_score if correct else Decimal(0), correct)
-    if qtype == QuestionType.TRUE_FALSE:
+    if qtype in (QuestionType.SINGLE, QuestionType.TRUE_FALSE):
         correct = [response] == answer_key
         return GradeResult(max_score if correct else Decimal(0), correct)
     if qtype == QuestionType.MULTIPLE:
@@ -123,11 +141,7 @@ def grade(
             return GradeResult(_money(max_score * len(chosen) / len(right)), False)
         return GradeResult(Decimal(0), False)
     if qtype == QuestionType.FILL:
-        right_blanks = sum(
-            1
-            for given, alternatives in zip(response, answer_key, strict=False)
-            if normalise_text(given) in {normalise_text(alt) for alt in alternatives}
-        )
-        awarded = _money(max_score * right_blanks / len(answer_key))
-        return GradeResult(awarded, right_blanks == len(answer_key))
+        right = grade_blanks(response, answer_key, unordered=blanks_unordered, thesaurus=thesaurus)
+        awarded = _money(max_score * sum(right) / len(answer_key))
+        return GradeResult(awarded, sum(right) == len(answer_key))
     raise ValueError(qtype)

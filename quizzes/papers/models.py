@@ -351,6 +351,16 @@ class AttemptQuestion(models.Model):
     is_correct = models.BooleanField("是否正确", null=True, blank=True)
     # Short answers: [{"point": …, "matched": bool, "accepted": bool | None, "comment": …}]
     marking = models.JSONField("要点评分", default=list, blank=True)
+    blanks_unordered = models.BooleanField("各空不分顺序", default=False)
+    marker_comment = models.TextField("阅卷评语", blank=True)
+    marker_score = models.DecimalField(
+        "阅卷给分",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="阅卷人直接给出的分数；为空时按要点计分",
+    )
     needs_review = models.BooleanField("待人工阅卷", default=False)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -380,3 +390,46 @@ class AttemptQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id} #{self.position}"
+
+
+class MarkingEvent(models.Model):
+    """Append-only log of marking and re-marking (复核): who gave which score to which answer,
+    from what, and why. Shown to markers, supervisors and HR beside the answer."""
+
+    class Kind(models.TextChoices):
+        MARK = "mark", "阅卷"
+        REMARK = "remark", "复核"
+
+    item = models.ForeignKey(
+        AttemptQuestion, verbose_name="试卷题目", on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField("类型", max_length=8, choices=Kind.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="阅卷人", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("时间", auto_now_add=True)
+    old_awarded = models.DecimalField(
+        "原得分", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    new_awarded = models.DecimalField("新得分", max_digits=5, decimal_places=2)
+    reason = models.CharField("原因", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "阅卷记录"
+        verbose_name_plural = "阅卷记录"
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="mark") | ~Q(reason=""),
+                name="remark_states_a_reason",
+                violation_error_message="复核必须写明原因。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.item_id}: {self.old_awarded} → {self.new_awarded}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("阅卷记录不可修改。")
+        super().save(*args, **kwargs)

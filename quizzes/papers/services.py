@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 
+from portal.thesaurus.selectors import current_thesaurus
+
 from .. import results
 from ..bank.answers import blank_count
 from ..bank.choices import QuestionType
@@ -237,12 +239,29 @@ def submit_attempt(*, attempt_id: int, now: datetime, auto: bool = False) -> Att
             return attempt
         items = list(
             AttemptQuestion.objects.filter(attempt_id=attempt_id)
-            .only("pk", "type", "answer_key", "response", "max_score", "question_id")
+            .only(
+                "pk",
+                "type",
+                "answer_key",
+                "response",
+                "max_score",
+                "question_id",
+                "blanks_unordered",
+            )
             .order_by("position")
         )
         scoring = attempt.rules.get("multiple_scoring", "all")
+        thesaurus = current_thesaurus()
         for item in items:
-            result = grade(item.type, item.answer_key, item.response, item.max_score, scoring)
+            result = grade(
+                item.type,
+                item.answer_key,
+                item.response,
+                item.max_score,
+                scoring,
+                thesaurus=thesaurus,
+                blanks_unordered=item.blanks_unordered,
+            )
             item.awarded = result.awarded
             item.is_correct = result.is_correct
             item.needs_review = result.needs_review

@@ -9,11 +9,14 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 
+from portal.thesaurus.keypoints import grade_blanks
+from portal.thesaurus.selectors import current_thesaurus
+
 from ..bank.answers import blank_count
 from ..bank.choices import QuestionType
 from ..bank.models import Question
 from ..papers import disclosure
-from ..papers.grading import grade, normalise_response, normalise_text
+from ..papers.grading import grade, normalise_response
 from ..papers.models import MultipleScoring
 from .models import AnswerRecord, WrongAnswer
 from .selectors import (
@@ -99,6 +102,7 @@ class BlankRow:
 class KeyPointRow:
     point: str
     found: bool
+    words: list[str] = field(default_factory=list)  # the words of the answer that matched
 
 
 @dataclass
@@ -197,20 +201,22 @@ def _feedback_detail(feedback: PracticeFeedback, question: Question, response, r
             for i, text in enumerate(question.options)
         ]
     elif question.type == QuestionType.FILL:
+        right = grade_blanks(
+            response,
+            question.answer,
+            unordered=question.blanks_unordered,
+            thesaurus=current_thesaurus(),
+        )
         feedback.blanks = [
-            BlankRow(
-                number,
-                given,
-                list(alternatives),
-                normalise_text(given) in {normalise_text(alt) for alt in alternatives},
-            )
+            BlankRow(number, given, list(alternatives), right[number - 1])
             for number, (given, alternatives) in enumerate(
                 zip(response, question.answer, strict=True), start=1
             )
         ]
     elif question.type == QuestionType.SHORT:
         feedback.key_points = [
-            KeyPointRow(point["point"], point["matched"]) for point in result.marking
+            KeyPointRow(point["point"], point["matched"], point.get("found", []))
+            for point in result.marking
         ]
 
 
@@ -240,6 +246,8 @@ def answer_question(
         response,
         question.default_score,
         MultipleScoring.ALL_OR_NOTHING,
+        thesaurus=current_thesaurus(),
+        blanks_unordered=question.blanks_unordered,
     )
     if question.type == QuestionType.SHORT:
         correct = bool(result.marking) and all(point["matched"] for point in result.marking)

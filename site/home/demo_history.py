@@ -18,6 +18,7 @@ from assessment import services
 from assessment.models import ENTERED_COMPONENTS, AssessmentMonth, AssessmentRecord
 from portal.months import month_of, months_ending, shift_month
 from portal.organisation.models import StaffProfile, Unit
+from portal.thesaurus.keypoints import example_phrase
 from quizzes.bank.answers import blank_count
 from quizzes.models import Attempt, AttemptQuestion, Blueprint, Exam, QuestionType
 from quizzes.papers import scheduling, selectors
@@ -109,7 +110,7 @@ def _answer(item: AttemptQuestion, right: bool, rng: random.Random):
         return [alternatives[0] if right else "不清楚" for alternatives in key]
     # Short answer: the key points the person remembered, in their own sentence.
     remembered = [point for point in key if right or rng.random() < 0.4]
-    return "；".join(remembered) or "按规定办理，耐心解释。"
+    return "；".join(example_phrase(point) for point in remembered) or "按规定办理，耐心解释。"
 
 
 def _sit(*, exam: Exam, profile: StaffProfile, rng: random.Random, ability: float, marker) -> None:

@@ -15,6 +15,7 @@ INSTALLED_APPS = [
     "portal.home",
     "portal.organisation",
     "portal.search",
+    "portal.thesaurus",
     "cases",
     "quizzes",
     "assessment",

@@ -44,6 +44,7 @@ from portal.months import month_of  # noqa: E402
 from portal.organisation.models import StaffProfile, Unit  # noqa: E402
 from portal.search.cjk import normalise_query, query_tokens  # noqa: E402
 from portal.search.selectors import site_search  # noqa: E402
+from portal.thesaurus.keypoints import example_phrase  # noqa: E402
 from quizzes.bank.answers import blank_count  # noqa: E402
 from quizzes.models import (  # noqa: E402
     AnswerRecord,
@@ -231,7 +232,7 @@ def wrong_or_right(item: AttemptQuestion, right: bool):
         return key[0] if right else not key[0]
     if item.type == QuestionType.FILL:
         return [alternatives[0] if right else "不知道" for alternatives in key]
-    return "；".join(key if right else key[:1])
+    return "；".join(example_phrase(point) for point in (key if right else key[:1]))
 
 
 def answered_attempt(exam: Exam, user, rng: random.Random):

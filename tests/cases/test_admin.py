@@ -49,6 +49,8 @@ def test_editor_creates_and_edits_a_rule(editor_client, source):
         "sort_order": 9,
         "source": source.pk,
         "quote": "来有迎声",
+        "validity": "valid",
+        "note": "原文作“来有迎声”。",
     }
     response = editor_client.post("/admin/snippets/cases/ruleitem/add/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -103,18 +105,32 @@ def test_editor_creates_a_qa_item_with_key_points(editor_client, source):
         "category": "礼仪",
         "question": "什么是四声服务？",
         "answer": "来有迎声、问有答声、走有送声、错有歉声。",
-        "key_points": "来有迎声\n问有答声\n\n走有送声",
+        "key_points": "来有迎声\n问有答声|问有答语\n\n走有送声 ×2",
         "sort_order": 0,
         "source": source.pk,
         "quote": "来有迎声",
+        "validity": "valid",
+        "note": "",
     }
     response = editor_client.post("/admin/snippets/cases/qaitem/add/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     item = QAItem.objects.get(code="qa-test-1")
-    assert item.key_points == ["来有迎声", "问有答声", "走有送声"]
+    assert item.key_points == ["来有迎声", "问有答声|问有答语", {"point": "走有送声", "weight": 2}]
+    # The edit form shows the points as they were written.
+    page = editor_client.get(f"/admin/snippets/cases/qaitem/edit/{item.pk}/").content.decode()
+    assert "走有送声 ×2" in page
 
 
-def test_qa_key_point_not_in_answer_is_refused(editor_client, source):
+@pytest.mark.parametrize(
+    "key_points, message",
+    [
+        ("答案\n不存在的要点", "以下要点与答案不符（答案本身答不到）：不存在的要点"),
+        ("答案\n。。。", "去掉标点和空格后什么也不剩"),
+        ("答案 + ", "有空的部分"),
+        ("答案 ×99", "要点权重应在 0.5 到 10 之间"),
+    ],
+)
+def test_qa_key_points_that_cannot_match_are_refused(editor_client, source, key_points, message):
     response = editor_client.post(
         "/admin/snippets/cases/qaitem/add/",
         {
@@ -123,14 +139,15 @@ def test_qa_key_point_not_in_answer_is_refused(editor_client, source):
             "category": "礼仪",
             "question": "问题",
             "answer": "答案内容",
-            "key_points": "答案\n不存在的要点",
+            "key_points": key_points,
             "sort_order": 0,
             "source": source.pk,
             "quote": "x",
+            "validity": "valid",
         },
     )
     assert response.status_code == 200
-    assert "以下要点没有出现在答案中：不存在的要点" in response.content.decode()
+    assert message in response.content.decode()
     assert not QAItem.objects.filter(code="qa-test-2").exists()
 
 

@@ -783,9 +783,11 @@ def generated_question(draw):
         )
         answer = [alternatives]
     else:
-        answer = draw(
-            st.lists(CLEAN_TEXT.map(lambda t: t.replace("\n", " ")), min_size=1, max_size=3)
+        # Key points are in the key-point syntax: no stray | + or ×2 weight, and words to match.
+        key_point = CLEAN_TEXT.map(lambda t: t.replace("\n", " ")).filter(
+            lambda t: not set(t) & set("|+*xX") and any(c.isalnum() for c in t)
         )
+        answer = draw(st.lists(key_point, min_size=1, max_size=3))
     return Question(
         code="gen",
         type=qtype,

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from portal.thesaurus.keypoints import example_phrase
 from quizzes.models import (
     EXAM_USAGES,
     AnswerRecord,
@@ -37,7 +38,7 @@ def right_response(item: AttemptQuestion):
         "multiple": lambda: key,
         "truefalse": lambda: key[0],
         "fill": lambda: [alternatives[0] for alternatives in key],
-        "short": lambda: "；".join(key),
+        "short": lambda: "；".join(example_phrase(point) for point in key),
     }[item.type]()
 
 

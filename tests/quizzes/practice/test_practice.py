@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.models import CasePage, RuleItem
+from portal.thesaurus.keypoints import example_phrase
 from quizzes.models import (
     PRACTICE_USAGES,
     AnswerRecord,
@@ -48,7 +49,7 @@ def right_raw(question: Question):
         "multiple": lambda: list(key),
         "truefalse": lambda: key[0],
         "fill": lambda: [alternatives[0] for alternatives in key],
-        "short": lambda: "；".join(key),
+        "short": lambda: "；".join(example_phrase(point) for point in key),
     }[question.type]()
 
 
@@ -243,7 +244,7 @@ def exam_right_response(item: AttemptQuestion):
         "multiple": lambda: key,
         "truefalse": lambda: key[0],
         "fill": lambda: [alternatives[0] for alternatives in key],
-        "short": lambda: "；".join(key),
+        "short": lambda: "；".join(example_phrase(point) for point in key),
     }[item.type]()
 
 

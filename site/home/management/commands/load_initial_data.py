@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from cases.loaders import load_knowledge
 from portal.home.demo_history import load_demo_history
 from portal.organisation.demo import load_demo_organisation
+from portal.thesaurus.seed import load_thesaurus
 from quizzes.bank.seed import load_questions
 
 
@@ -32,6 +33,8 @@ class Command(BaseCommand):
             f"知识库：新建来源文件 {knowledge.sources} 个、规范 {knowledge.rule_sets} 套、"
             f"规范条目 {knowledge.rules} 条、知识问答 {knowledge.qa_items} 条、案例 {knowledge.cases} 个。"
         )
+        thesaurus = load_thesaurus()
+        self.stdout.write(f"同义词表：新建同义词组 {thesaurus} 组。")
         questions = load_questions()
         self.stdout.write(
             f"题库：新建试题 {questions.questions} 道、由知识问答生成简答题 {questions.from_qa} 道、"
