@@ -14,8 +14,9 @@ class AssessmentConfig(AppConfig):
     def ready(self):
         from quizzes import results
 
-        from .selectors import closed_month_problems
+        from .selectors import closed_month_problems, locked_month_problems
         from .services import record_exam_result
 
         results.on_result_changed(record_exam_result)
         results.add_scheduling_check(closed_month_problems)
+        results.add_score_change_check(locked_month_problems)

@@ -315,6 +315,25 @@ def closed_month_problems(*, month: date, unit_paths: list[str]) -> list[str]:
     ]
 
 
+def locked_month_problems(*, user_id: int, month: date) -> list[str]:
+    """A person's score for a locked month may not be changed by marking (复核): HR must reopen
+    the month first. (Registered with quizzes.results as a score-change check.)"""
+    profile = StaffProfile.objects.select_related("unit").filter(user_id=user_id).first()
+    if profile is None:
+        return []
+    locked = AssessmentMonth.objects.filter(
+        month=month,
+        unit_id__in=profile.unit.ancestor_ids,
+        status=AssessmentMonth.Status.LOCKED,
+    ).exists()
+    if not locked:
+        return []
+    return [
+        f"{profile.name}{month:%Y年%m月}的考核已锁定，复核不能改变该月成绩。"
+        "请先由人资重新开放该月（写明原因），再复核。"
+    ]
+
+
 # Trend ------------------------------------------------------------------------------------------
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from .shown_text import ChangedWording, comparable, differing_runs
+
 WHITESPACE = re.compile(r"\s+")
 
 
@@ -33,6 +35,13 @@ class StoredQuote:
     label: str  # what to show when the quote is not found
     source_file: str
     quote: str
+    # The cleaned text shown for this quote, compared with it (cases.shown_text); for questions
+    # instead the passages they present as the source's words (原文“…”), which may come from
+    # anywhere in the source. `note` is the item's editor's note, which must explain a change.
+    shown: str = ""
+    passages: tuple[str, ...] = ()
+    note: str = ""
+    qa: bool = False  # a Q&A quote: its "答:" marker is not part of the shown answer
 
 
 # Each app that stores quotes registers a function yielding its StoredQuotes (in AppConfig.ready).
@@ -51,10 +60,15 @@ class VerificationReport:
     counts: Counter = field(default_factory=Counter)
     missing: list[StoredQuote] = field(default_factory=list)
     coverage: dict[str, float] = field(default_factory=dict)
+    changed: list[ChangedWording] = field(default_factory=list)  # shown ≠ quote beyond typos
+
+    @property
+    def unexplained(self) -> list[ChangedWording]:
+        return [change for change in self.changed if not change.noted]
 
     @property
     def ok(self) -> bool:
-        return not self.missing
+        return not self.missing and not self.unexplained
 
 
 def verify_quotes(quotes: Iterable[StoredQuote]) -> VerificationReport:
@@ -75,6 +89,9 @@ def verify_quotes(quotes: Iterable[StoredQuote]) -> VerificationReport:
             report.missing.append(stored)
             continue
         report.counts[stored.kind] += 1
+        change = _changed_wording(stored, haystack)
+        if change is not None:
+            report.changed.append(change)
         # Mark every occurrence: some documents repeat whole passages (000 holds three versions).
         while position >= 0:
             covered[stored.source_file][position : position + len(needle)] = b"\x01" * len(needle)
@@ -83,6 +100,20 @@ def verify_quotes(quotes: Iterable[StoredQuote]) -> VerificationReport:
         mask = covered.get(path.name)
         report.coverage[path.name] = (sum(mask) / len(mask)) if mask else 0.0
     return report
+
+
+def _changed_wording(stored: StoredQuote, squashed_source: str) -> ChangedWording | None:
+    """The item's shown text against its quote: None when it says what the quote says."""
+    runs = differing_runs(stored.shown, stored.quote, qa=stored.qa) if stored.shown else []
+    if stored.passages:
+        quote, source = comparable(stored.quote, quote=True), comparable(squashed_source)
+        for passage in stored.passages:
+            text = comparable(passage)
+            if text not in quote and text not in source:
+                runs.append(f"原文引文「{passage}」在来源中找不到")
+    if not runs:
+        return None
+    return ChangedWording(stored.kind, stored.label, runs, bool(stored.note.strip()))
 
 
 def all_stored_quotes() -> Iterable[StoredQuote]:

@@ -5,7 +5,8 @@ quizzes that other domains (assessment) may import.
   submission or by marking; voided; missed when the exam closed), registered in an AppConfig's
   ready() with `on_result_changed`; the engine calls `announce` after its own transaction.
 - Scheduling checks, registered with `add_scheduling_check`: asked before a monthly exam is
-  scheduled (is the month still open for every unit the audience touches?).
+  scheduled (is the month still open for every unit the audience touches?); score-change checks,
+  registered with `add_score_change_check`: asked before a re-mark (is the month locked?).
 - What a listener may read about exams: a person's outcome for a month, the month's exam
   statistics and weakest categories for a unit, a person's attempts with the marks they lost.
 """
@@ -43,6 +44,7 @@ class ResultChange:
 
 _listeners: list[Callable[[ResultChange], None]] = []
 _scheduling_checks: list[Callable[..., list[str]]] = []
+_score_checks: list[Callable[..., list[str]]] = []
 
 
 def on_result_changed(listener: Callable[[ResultChange], None]) -> None:
@@ -64,6 +66,20 @@ def add_scheduling_check(check: Callable[..., list[str]]) -> None:
     people under these paths may not count for `month`; empty when it may."""
     if check not in _scheduling_checks:
         _scheduling_checks.append(check)
+
+
+def add_score_change_check(check: Callable[..., list[str]]) -> None:
+    """`check(user_id=, month=)` returns why a person's monthly exam score may not be changed by
+    a person now (a locked month); empty when it may. Asked before a re-mark (复核)."""
+    if check not in _score_checks:
+        _score_checks.append(check)
+
+
+def score_change_problems(*, user_id: int, month: date) -> list[str]:
+    problems = []
+    for check in list(_score_checks):
+        problems += check(user_id=user_id, month=month)
+    return problems
 
 
 def scheduling_problems(*, month: date, unit_paths: list[str]) -> list[str]:

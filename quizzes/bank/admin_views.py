@@ -33,6 +33,7 @@ from .selectors import (
     with_usage,
 )
 from .services import set_usage
+from .trial import MAX_TRIAL_LENGTH, TrialRefused, try_answer
 
 
 class QuestionDeleteView(GuardedDeleteView):
@@ -224,5 +225,20 @@ class QuestionInspectView(generic.InspectView):
             qa_items=list(question.qa_items.all()),
             cases=list(question.cases.all()),
             right_rate=right_rate_text(question),
+            **self._trial(question),
         )
+        return context
+
+    def _trial(self, question: Question) -> dict:
+        """The 试评 box: ?trial=<answer> grades it as a paper would, recording nothing."""
+        if question.type not in (QuestionType.SHORT, QuestionType.FILL):
+            return {}
+        text = self.request.GET.get("trial")
+        context = {"trial_enabled": True, "trial_text": (text or "")[:MAX_TRIAL_LENGTH]}
+        if text is None:
+            return context
+        try:
+            context["trial"] = try_answer(question=question, answer=text)
+        except TrialRefused as error:
+            context["trial_error"] = str(error)
         return context

@@ -81,10 +81,45 @@ DECISION_CHOICES = [("1", "得分"), ("0", "不得分")]
 
 
 class MarkingForm(forms.Form):
-    """One accept/reject decision and an optional comment per key point."""
+    """One accept/reject decision and an optional comment per key point, an optional overall
+    score (0 to the question's score, in steps of 0.5) and comment; a re-mark (复核) states why."""
 
-    def __init__(self, *args, marking: list[dict], **kwargs):
+    score = forms.DecimalField(
+        label="直接给分（可选）",
+        required=False,
+        min_value=0,
+        decimal_places=1,
+        help_text="不填则按要点计分；填写后以此分数为准（0 到本题分值，0.5 分为单位）。",
+        error_messages={
+            "invalid": "给分必须是数字，例如 3 或 3.5。",
+            "min_value": "给分不能小于 0。",
+            "max_decimal_places": "给分以 0.5 分为单位，例如 3 或 3.5。",
+        },
+    )
+    comment = forms.CharField(
+        label="总评语（可选）",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="考生在成绩回顾中可以看到。",
+        error_messages={"max_length": "总评语最多 1000 个字。"},
+    )
+    reason = forms.CharField(
+        label="复核原因",
+        required=False,
+        max_length=300,
+        error_messages={"max_length": "复核原因最多 300 个字。"},
+    )
+
+    def __init__(self, *args, marking: list[dict], max_score, remark: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.max_score = max_score
+        self.remark = remark
+        if remark:
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = "复核必须写明原因。"
+        else:
+            del self.fields["reason"]
         self.points = marking
         for i, entry in enumerate(marking):
             decided = entry.get("accepted")
@@ -114,6 +149,16 @@ class MarkingForm(forms.Form):
             (entry, self[f"decision_{i}"], self[f"comment_{i}"])
             for i, entry in enumerate(self.points)
         ]
+
+    def clean_score(self):
+        score = self.cleaned_data.get("score")
+        if score is None:
+            return None
+        if score > self.max_score:
+            raise forms.ValidationError(f"给分不能超过本题分值 {self.max_score.normalize():f} 分。")
+        if (score * 2) != (score * 2).to_integral_value():
+            raise forms.ValidationError("给分以 0.5 分为单位，例如 3 或 3.5。")
+        return score
 
     def decisions(self) -> list[tuple[bool, str]]:
         return [

@@ -67,3 +67,47 @@ def markable_item_or_404(*, user, item_id: int) -> AttemptQuestion:
 
 def remaining_in_attempt(*, attempt_id: int) -> int:
     return AttemptQuestion.objects.filter(attempt_id=attempt_id, needs_review=True).count()
+
+
+def marked_short_answers(
+    *, user, exam_id: int | None = None, marker_id: int | None = None
+) -> QuerySet[AttemptQuestion]:
+    """Short answers already marked that this user may see and re-mark (复核), newest first;
+    optionally of one exam and by one marker. One query for a page."""
+    items = (
+        _markable_items(user=user)
+        .filter(needs_review=False, reviewed_by__isnull=False)
+        .select_related(
+            "attempt__exam", "attempt__user__staff_profile__unit", "reviewed_by__staff_profile"
+        )
+        .defer("answer_key", "options", "explanation")
+        .order_by("-reviewed_at", "-pk")
+    )
+    if exam_id is not None:
+        items = items.filter(attempt__exam_id=exam_id)
+    if marker_id is not None:
+        items = items.filter(reviewed_by_id=marker_id)
+    return items
+
+
+def marked_filters(*, user) -> tuple[list[dict], list[dict]]:
+    """The exams and markers of the marked answers this user may see (two queries)."""
+    marked = _markable_items(user=user).filter(needs_review=False, reviewed_by__isnull=False)
+    exams = list(
+        marked.order_by()
+        .values("attempt__exam_id", "attempt__exam__title")
+        .annotate(count=Count("pk"))
+        .order_by("attempt__exam__title")
+    )
+    markers = list(
+        marked.order_by()
+        .values("reviewed_by_id", "reviewed_by__username", "reviewed_by__staff_profile__name")
+        .annotate(count=Count("pk"))
+        .order_by("reviewed_by__username")
+    )
+    return exams, markers
+
+
+def marking_history(*, item: AttemptQuestion) -> list:
+    """The item's marking log, oldest first."""
+    return list(item.events.select_related("by__staff_profile").order_by("at", "pk"))

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from portal.organisation.permissions import can_mark, requires
 
-from . import disclosure, marking, services
+from . import disclosure, marking, marking_services, services
 from .forms import MarkingForm
 
 QUEUE_PAGE_SIZE = 30
@@ -52,9 +52,44 @@ def marking_queue(request):
     )
 
 
+def _plausible_id(value: str) -> int | None:
+    """A filter's id from the query string, or None (letters, or too long for the database)."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+@login_required
+@requires(can_mark, NO_MARKING_ACCESS)
+def marked_list(request):
+    """已阅答案: what was marked, by whom, with a link to re-mark (复核)."""
+    _not_sitting_an_exam(request.user)
+    exam_text, marker_text = request.GET.get("exam", ""), request.GET.get("marker", "")
+    exam_id, marker_id = _plausible_id(exam_text), _plausible_id(marker_text)
+    items = marking.marked_short_answers(
+        user=request.user,
+        exam_id=exam_id if exam_text else None,
+        marker_id=marker_id if marker_text else None,
+    )
+    if (exam_text and exam_id is None) or (marker_text and marker_id is None):
+        items = items.none()
+    exams, markers = marking.marked_filters(user=request.user)
+    return render(
+        request,
+        "quizzes/marking/marked.html",
+        {
+            "page": Paginator(items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page")),
+            "exams": exams,
+            "markers": markers,
+            "selected_exam": exam_text,
+            "selected_marker": marker_text,
+        },
+    )
+
+
 @login_required
 @requires(can_mark, NO_MARKING_ACCESS)
 def mark_item(request, item_id: int):
+    """Mark a waiting short answer, or re-mark (复核) a marked one with a reason."""
     _not_sitting_an_exam(request.user)
     item = marking.markable_item_or_404(user=request.user, item_id=item_id)
     gate = disclosure.attempt_disclosure(
@@ -62,40 +97,55 @@ def mark_item(request, item_id: int):
     )
     if not gate.answers:
         raise Http404("没有这道待阅的题目")
-    if not item.needs_review:
-        messages.info(request, f"{_person(item)}的这道简答题已经阅过，不需要再阅。")
-        return redirect("quizzes:marking_queue")
-    form = MarkingForm(request.POST if request.method == "POST" else None, marking=item.marking)
+    remark = not item.needs_review
+    form = MarkingForm(
+        request.POST if request.method == "POST" else None,
+        marking=item.marking,
+        max_score=item.max_score,
+        remark=remark,
+        initial={"score": item.marker_score, "comment": item.marker_comment},
+    )
     # An invalid form is shown again with its errors (阅卷未保存 …), and nothing is written.
     if form.is_bound and form.is_valid():
         try:
-            attempt = services.mark_short_answer(
-                item_id=item.pk,
-                reviewer=request.user,
-                decisions=form.decisions(),
-                now=timezone.now(),
-            )
+            attempt = _save_marking(request, item, form, remark=remark)
         except services.ExamError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, _marked_message(item, attempt))
-            return redirect("quizzes:marking_queue")
+            messages.success(request, _marked_message(item, attempt, remark=remark))
+            return redirect("quizzes:marked_list" if remark else "quizzes:marking_queue")
     return render(
         request,
         "quizzes/marking/mark_item.html",
         {
             "item": item,
             "form": form,
+            "remark": remark,
+            "history": marking.marking_history(item=item),
             "person": _person(item),
             "profile": getattr(item.attempt.user, "staff_profile", None),
         },
     )
 
 
-def _marked_message(item, attempt) -> str:
+def _save_marking(request, item, form: MarkingForm, *, remark: bool):
+    fields = {
+        "item_id": item.pk,
+        "reviewer": request.user,
+        "decisions": form.decisions(),
+        "score": form.cleaned_data.get("score"),
+        "comment": form.cleaned_data.get("comment", ""),
+        "now": timezone.now(),
+    }
+    if remark:
+        return marking_services.remark_short_answer(reason=form.cleaned_data["reason"], **fields)
+    return services.mark_short_answer(**fields)
+
+
+def _marked_message(item, attempt, *, remark: bool = False) -> str:
     item.refresh_from_db(fields=["awarded"])
     text = (
-        f"已阅：{_person(item)}《{item.attempt.exam.title}》第 {item.position} 题得 "
+        f"{'已复核' if remark else '已阅'}：{_person(item)}《{item.attempt.exam.title}》第 {item.position} 题得 "
         f"{item.awarded.normalize():f} / {item.max_score.normalize():f} 分。"
     )
     if attempt.status == attempt.Status.GRADED:
@@ -107,5 +157,6 @@ def _marked_message(item, attempt) -> str:
 
 urlpatterns = [
     path("marking/", marking_queue, name="marking_queue"),
+    path("marking/marked/", marked_list, name="marked_list"),
     path("marking/<int:item_id>/", mark_item, name="mark_item"),
 ]

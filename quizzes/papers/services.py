@@ -23,7 +23,7 @@ from . import disclosure
 from .autosave import store_answer
 from .drawing import draw_paper, snapshot
 from .grading import grade, marking_score, normalise_response
-from .models import Attempt, AttemptQuestion, Blueprint, BlueprintSection, Exam
+from .models import Attempt, AttemptQuestion, Blueprint, BlueprintSection, Exam, MarkingEvent
 from .selectors import exams_for, makeup_eligible
 from .timing import SAVE_GRACE, exam_window_problem
 
@@ -376,9 +376,17 @@ def announce_result(attempt: Attempt, *, by, job: str) -> None:
 
 
 def mark_short_answer(
-    *, item_id: int, reviewer, decisions: list[tuple[bool, str]], now: datetime
+    *,
+    item_id: int,
+    reviewer,
+    decisions: list[tuple[bool, str]],
+    now: datetime,
+    score: Decimal | None = None,
+    comment: str = "",
 ) -> Attempt:
-    """A person accepts or rejects each key point (with a comment); the attempt is regraded."""
+    """A person accepts or rejects each key point (with a comment), may type the question's score
+    and an overall comment; the attempt is regraded. Re-marking a marked answer is
+    marking_services.remark_short_answer."""
     with transaction.atomic():
         attempt_id = AttemptQuestion.objects.values_list("attempt_id", flat=True).get(pk=item_id)
         attempt = _locked_open_attempt(attempt_id)
@@ -387,42 +395,73 @@ def mark_short_answer(
         item = AttemptQuestion.objects.get(pk=item_id)
         if not item.needs_review:
             raise ExamError("该题已由他人阅卷，请刷新后查看。")
-        if item.type != QuestionType.SHORT:
-            raise ExamError("只有简答题需要人工阅卷。")
-        if attempt.status in (Attempt.Status.IN_PROGRESS, Attempt.Status.VOIDED):
-            raise ExamError("试卷未提交或已作废，不能阅卷。")
-        if len(decisions) != len(item.marking):
-            raise ExamError("每个要点都要给出评判。")
-        for entry, (accepted, comment) in zip(item.marking, decisions, strict=True):
-            entry["accepted"] = bool(accepted)
-            entry["comment"] = (comment or "").strip()[:500]
-        item.awarded = marking_score(item.marking, item.max_score)
-        item.is_correct = item.awarded == item.max_score
-        item.needs_review = False
-        item.reviewed_by = reviewer
-        item.reviewed_at = now
-        item.save(
-            update_fields=[
-                "marking",
-                "awarded",
-                "is_correct",
-                "needs_review",
-                "reviewed_by",
-                "reviewed_at",
-            ]
+        check_markable(attempt, item, decisions)
+        provisional = item.awarded
+        apply_marking(item, decisions=decisions, score=score, comment=comment, by=reviewer, now=now)
+        MarkingEvent.objects.create(
+            item=item,
+            kind=MarkingEvent.Kind.MARK,
+            by=reviewer,
+            old_awarded=provisional,
+            new_awarded=item.awarded,
         )
-        items = list(
-            AttemptQuestion.objects.filter(attempt_id=attempt.pk).only("awarded", "needs_review")
-        )
-        _finish_grading(attempt, items)
-        attempt.save(update_fields=["status", "score", "passed"])
-        if attempt.results_released_at is not None and item.question_id:
-            # Already in the wrong-answer book: the marked answer follows the others.
-            _apply_results(attempt, {item.question_id: item.is_correct}, now)
+        regrade_attempt(attempt, item, now)
     announce_result(attempt, by=reviewer, job="阅卷")
     # Marking may be what the review policy waited for (阅卷完成后).
     release_due_results(now=now)
     return attempt
+
+
+def check_markable(attempt: Attempt, item: AttemptQuestion, decisions: list) -> None:
+    if item.type != QuestionType.SHORT:
+        raise ExamError("只有简答题需要人工阅卷。")
+    if attempt.status in (Attempt.Status.IN_PROGRESS, Attempt.Status.VOIDED):
+        raise ExamError("试卷未提交或已作废，不能阅卷。")
+    if len(decisions) != len(item.marking):
+        raise ExamError("每个要点都要给出评判。")
+
+
+def apply_marking(
+    item: AttemptQuestion, *, decisions, score: Decimal | None, comment: str, by, now: datetime
+) -> None:
+    """Store a marker's decisions on the item: per key point, the typed score if any, else the
+    weighted share of accepted points."""
+    if score is not None and not (0 <= score <= item.max_score):
+        raise ExamError(f"给分应在 0 到 {item.max_score.normalize():f} 分之间。")
+    for entry, (accepted, point_comment) in zip(item.marking, decisions, strict=True):
+        entry["accepted"] = bool(accepted)
+        entry["comment"] = (point_comment or "").strip()[:500]
+    item.marker_score = score
+    item.marker_comment = (comment or "").strip()[:1000]
+    item.awarded = score if score is not None else marking_score(item.marking, item.max_score)
+    item.is_correct = item.awarded == item.max_score
+    item.needs_review = False
+    item.reviewed_by = by
+    item.reviewed_at = now
+    item.save(
+        update_fields=[
+            "marking",
+            "marker_score",
+            "marker_comment",
+            "awarded",
+            "is_correct",
+            "needs_review",
+            "reviewed_by",
+            "reviewed_at",
+        ]
+    )
+
+
+def regrade_attempt(attempt: Attempt, item: AttemptQuestion, now: datetime) -> None:
+    """The attempt's score and verdict after a marked item changed (inside the caller's lock)."""
+    items = list(
+        AttemptQuestion.objects.filter(attempt_id=attempt.pk).only("awarded", "needs_review")
+    )
+    _finish_grading(attempt, items)
+    attempt.save(update_fields=["status", "score", "passed"])
+    if attempt.results_released_at is not None and item.question_id:
+        # Already in the wrong-answer book: the marked answer follows the others.
+        _apply_results(attempt, {item.question_id: item.is_correct}, now)
 
 
 # Blueprints made by code (the seed's demo paper, the demo history, the load tools) ---------------

@@ -178,27 +178,18 @@ def _segments(answer: str, thesaurus: Thesaurus) -> list[list[str]]:
     return sentences
 
 
-def _negated(segment: str, start: int, alternative: str) -> bool:
-    """Is the term at `start` said in the negative (不要道歉)? Unless the key point says so."""
-    if alternative.startswith(NEGATIONS):
-        return False
-    before = segment[max(0, start - 2) : start]
-    return any(before.endswith(word) for word in NEGATIONS)
-
-
-def _hits(
-    segments: list[str], terms: dict[str, str], *, negation: bool = True
-) -> list[tuple[_Hit, str]]:
+def _hits(segments: list[str], terms: dict[str, str]) -> list[tuple[_Hit, str]]:
     """Every occurrence of a term (comparable form → as written) in a sentence's segments,
-    with positions in the sentence as if its segments were joined; a term said in the negative
-    is left out unless `negation` is off."""
+    with positions in the sentence as if its segments were joined.
+
+    Negation is not guessed: "不准违反规定停电" must earn the point 违反规定停电 of 十个不准, and a
+    point that needs the negative says so in its words (不推诿, 不要冷场)."""
     found, offset = [], 0
     for index, segment in enumerate(segments):
         for term, written in terms.items():
             start = segment.find(term)
             while start >= 0:
-                if not (negation and _negated(segment, start, term)):
-                    found.append((_Hit(offset + start, offset + start + len(term), index), written))
+                found.append((_Hit(offset + start, offset + start + len(term), index), written))
                 start = segment.find(term, start + 1)
         offset += len(segment)
     return found
@@ -262,9 +253,7 @@ def _find(point: KeyPoint, terms, rival_terms, segments) -> list[str] | None:
         joined = ["".join(segments)]
         hits = _hits(segments, terms[0]) or _hits(joined, terms[0])
         return [hits[0][1]] if hits else None
-    # A point whose own part is a negation ("不要 + 您好") is not negated by it.
-    negation = not any(term.startswith(NEGATIONS) for part in terms for term in part)
-    part_hits = [_hits(segments, part, negation=negation) for part in terms]
+    part_hits = [_hits(segments, part) for part in terms]
     if not all(part_hits):
         return None
     rivals = [

@@ -21,11 +21,34 @@ class Command(BaseCommand):
         self.stdout.write("各来源文件被摘录覆盖的比例：")
         for file_name, share in report.coverage.items():
             self.stdout.write(f"  {file_name}：{share:.1%}")
-        if not report.ok:
+        self._changed_wording(report)
+        if report.missing:
             for stored in report.missing:
                 self.stderr.write(
                     f"  找不到：[{stored.kind}] {stored.label}（{stored.source_file}）"
                     f"「{stored.quote[:40]}…」"
                 )
             raise CommandError(f"有 {len(report.missing)} 条原文摘录在来源文件中找不到。")
-        self.stdout.write(self.style.SUCCESS("全部原文摘录均可在来源文件中找到。"))
+        if report.unexplained:
+            raise CommandError(
+                f"有 {len(report.unexplained)} 处显示文字与原文不同（超出错别字修正）却没有编者按。"
+            )
+        self.stdout.write(
+            self.style.SUCCESS("全部原文摘录均可在来源文件中找到；与原文不同之处均有编者按说明。")
+        )
+
+    def _changed_wording(self, report) -> None:
+        """Every item whose shown text differs from its quote by more than typo fixes."""
+        if not report.changed:
+            self.stdout.write("显示文字与原文一致（或为原文的连续片段，只修正了错别字）。")
+            return
+        self.stdout.write(
+            f"显示文字与原文不同之处（超出错别字修正）：{len(report.changed)} 处，"
+            f"其中有编者按 {len(report.changed) - len(report.unexplained)} 处，"
+            f"缺编者按 {len(report.unexplained)} 处："
+        )
+        for change in report.changed:
+            mark = "有编者按" if change.noted else "缺编者按"
+            self.stdout.write(f"  [{mark}] [{change.kind}] {change.label}")
+            for run in change.runs[:4]:
+                self.stdout.write(f"      {run}")

@@ -55,9 +55,14 @@ def test_synonyms_from_the_thesaurus_count():
     assert matched("首先向客户致歉", ["道歉"], Thesaurus()) == [False]
 
 
-def test_a_negated_term_does_not_count():
-    assert matched("不必道歉，直接解释", ["道歉"]) == [False]
-    assert matched("不准推诿", ["不准推诿"]) == [True]
+def test_prohibitions_earn_the_points_they_list():
+    # 十个不准: an answer names the prohibited acts after 不准.
+    points = ["违反规定停电|拖延送电", "推诿塞责", "不正当利益"]
+    answer = "不准违反规定停电；不准对客户投诉推诿塞责；不准利用工作之便谋取不正当利益"
+    assert matched(answer, points) == [True, True, True]
+    # A point that needs the negative says so in its words.
+    assert matched("诚恳不虚伪", ["诚恳 + 不虚伪"]) == [True]
+    assert matched("诚恳而虚伪", ["诚恳 + 不虚伪"]) == [False]
 
 
 def test_bound_pairs_must_stay_together():

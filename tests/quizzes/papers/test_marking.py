@@ -6,6 +6,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
+from portal.thesaurus.keypoints import example_phrase
 from quizzes.models import Attempt, AttemptQuestion, Exam, QuestionType
 from quizzes.papers import services
 from quizzes.papers.marking import pending_short_answers
@@ -32,7 +33,7 @@ def sit_seeded_exam(user) -> Attempt:
         if item.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE):
             response = item.answer_key[0]
         elif item.type == QuestionType.SHORT:
-            response = f"我认为要点是：{item.answer_key[0]}。"
+            response = f"我认为要点是：{example_phrase(item.answer_key[0])}。"
         else:
             continue
         services.save_answer(
@@ -218,12 +219,14 @@ def test_missing_or_nonsense_decisions_change_nothing(leader_client, submitted):
     assert submitted.status == Attempt.Status.PENDING_REVIEW
 
 
-def test_an_item_already_marked_goes_back_to_the_queue(leader_client, submitted):
+def test_an_item_already_marked_opens_for_a_remark_that_needs_a_reason(leader_client, submitted):
     item = short_items(submitted)[0]
     leader_client.post(f"{QUEUE}{item.pk}/", decisions(item, True))
+    page = leader_client.get(f"{QUEUE}{item.pk}/").content.decode()
+    assert "复核" in page and "阅卷记录" in page
+    # Sent again without a reason (a second marker's stale form): refused, nothing changes.
     response = leader_client.post(f"{QUEUE}{item.pk}/", decisions(item, False))
-    assert response.status_code == 302
-    assert any("已经阅过" in m for m in messages_of(response))
+    assert response.status_code == 200 and "复核必须写明原因" in response.content.decode()
     item.refresh_from_db()
     assert item.awarded == Decimal(10)
 
