@@ -261,6 +261,7 @@ MATRIX: dict[str, Row] = {
     "wrongbook/": Row(lambda w: "/wrongbook/", get=DURING_EXAM),
     # Marking
     "marking/": Row(lambda w: "/marking/", get=VIEWERS),
+    "marking/marked/": Row(lambda w: "/marking/marked/", get=VIEWERS),
     "marking/<int:item_id>/": Row(
         lambda w: f"/marking/{w.short_item.pk}/",
         get=VIEWERS,
