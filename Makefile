@@ -51,6 +51,13 @@ clean:
 bench: install
 	tests/bench/bench.sh
 
+# Search quality (issue 16): run a file of queries through /search/ as staff see it, print each
+# query's first five result pages and found/total last. SEARCH_QUERIES picks the file.
+SEARCH_QUERIES ?= ../shared/search/dev_queries.tsv
+.PHONY: search-eval
+search-eval: setup
+	$(BIN)/python manage.py search_eval $(SEARCH_QUERIES)
+
 # Compile the project's zh_Hans catalogue (needs gettext's msgfmt; the compiled .mo is committed).
 messages:
 	msgfmt --check -o site/locale/zh_Hans/LC_MESSAGES/django.mo site/locale/zh_Hans/LC_MESSAGES/django.po

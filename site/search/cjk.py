@@ -1,4 +1,4 @@
-"""Chinese-aware search text.
+"""Chinese-aware search text for Wagtail's database search backend (the admin's search).
 
 Wagtail's database backends (SQLite FTS5 `unicode61`, PostgreSQL `simple`) make one token of every run
 of Chinese characters, so 停电 would not find 客户来电投诉停电时. We index, next to the normal
@@ -18,7 +18,6 @@ jieba.setLogLevel(60)  # jieba prints its dictionary loading to stderr otherwise
 
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 WORD = re.compile(r"[0-9A-Za-z]+")
-MAX_QUERY_LENGTH = 100
 
 
 @functools.cache
@@ -77,20 +76,10 @@ def index_tokens(text: str) -> str:
     return " ".join(tokens)
 
 
-def normalise_query(raw: str) -> str:
-    """The query as the user meant it: Simplified, trimmed, at most MAX_QUERY_LENGTH characters."""
-    return to_simplified((raw or "").strip())[:MAX_QUERY_LENGTH]
-
-
 def query_tokens(query: str) -> list[str]:
+    """The bigrams of the query's Chinese runs and its words (what index_tokens stored)."""
     tokens: list[str] = []
     for run in CJK_RUN.findall(query):
         tokens.extend(_bigrams(run))
     tokens.extend(word.lower() for word in WORD.findall(query))
     return list(dict.fromkeys(tokens))
-
-
-def highlight_terms(query: str) -> list[str]:
-    """What to mark in shown text: each Chinese run and each word of the query, longest first."""
-    terms = CJK_RUN.findall(query) + WORD.findall(query)
-    return sorted(set(terms), key=len, reverse=True)

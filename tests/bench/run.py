@@ -42,8 +42,8 @@ from assessment import exports  # noqa: E402
 from assessment.models import AssessmentRecord  # noqa: E402
 from portal.months import month_of  # noqa: E402
 from portal.organisation.models import StaffProfile, Unit  # noqa: E402
-from portal.search.cjk import normalise_query, query_tokens  # noqa: E402
-from portal.search.selectors import site_search  # noqa: E402
+from portal.search import versions as search_versions  # noqa: E402
+from portal.search.selectors import current_index, normalise_query, site_search  # noqa: E402
 from portal.thesaurus.keypoints import example_phrase  # noqa: E402
 from quizzes.bank.answers import blank_count  # noqa: E402
 from quizzes.models import (  # noqa: E402
@@ -90,6 +90,17 @@ SEARCH_QUERIES = [
     "办理时限",
     "违规",
     "典型案例",
+    # as staff ask (issue 16): question words, colloquial terms, clauses, numbers in words
+    "电话铃响几声内接听",
+    "客户拖欠电费能直接拉闸吗",
+    "35千伏客户多久检查一次",
+    "十个不准第四条",
+    "首问负责制 第2条",
+    "地面湿滑摆什么牌子",
+    "哪些行为算窃电",
+    "农村抢修多长时间到现场",
+    "投诉办结后多久回访",
+    "暂停每次最少多少天",
 ]
 MONTHLY_EXAM_TITLE = "压测月度考试（本月）"
 HISTORY_USER = loadgen.username(2)  # a person with a practice history, for "least seen first"
@@ -437,13 +448,19 @@ def copy_out(months) -> int:
 
 
 def bench_search(rounds: int) -> list[Row]:
-    """The site search (/search/: rules, Q&A, cases) with the 100,000 questions in the same
-    index; then, for reference, a full-text search of the questions themselves through that
-    index (no page offers it: editors find questions by a substring of the stem in the admin)."""
+    """The site search (/search/: rules, Q&A, cases) as staff use it: an in-memory index per
+    process (issue 16), so the 100,000 questions play no part; its rebuild after an edit; and the
+    editors' page search in the admin, the one place Wagtail's database index (which holds the
+    questions too) is still asked."""
+    from wagtail.models import Page
     from wagtail.search.backends import get_search_backend
 
-    backend = get_search_backend()
     queries = [normalise_query(q) for q in SEARCH_QUERIES]
+    build_times = []
+    for _ in range(3):
+        search_versions.bump_version()
+        elapsed, _ = timed(current_index)
+        build_times.append(elapsed)
     for query in queries:  # warm up
         site_search(query)
     site_times, site_queries = [], 0
@@ -453,39 +470,46 @@ def bench_search(rounds: int) -> list[Row]:
                 elapsed, _ = timed(lambda query=query: site_search(query))
             site_times.append(elapsed)
             site_queries = max(site_queries, len(captured))
-    active = Question.objects.filter(status=Question.Status.ACTIVE)
-    bank_times = []
-    for query in queries[:10]:
-        tokens = " ".join(query_tokens(query))
+    backend = get_search_backend()
+    admin_times = []
+    for query in ["两支蜡烛", "停电", "抄表员", "欠费停电", "重复收费"] * 2:
 
-        def bank_search(tokens=tokens):
-            results = backend.search(tokens, active, operator="and")
-            page = list(results[:20])
-            return results.count() if len(page) == 20 else len(page)
+        def page_search(query=query):
+            return len(list(backend.autocomplete(query, Page.objects.all())[:20]))
 
-        elapsed, _ = timed(bank_search)
-        bank_times.append(elapsed)
+        elapsed, _ = timed(page_search)
+        admin_times.append(elapsed)
     bank = Question.objects.count()
     return [
         Row(
-            f"站内搜索（规范、问答、案例；索引含 {bank:,} 道题）",
+            f"站内搜索（规范、问答、案例；题库 {bank:,} 道不参与）",
             len(site_times),
             ms(statistics.median(site_times)),
             ms(p95(site_times)),
             "P95 < 50 ms",
             p95(site_times) < 0.050,
             str(site_queries),
-            f"{len(queries)} 个中文查询 × {rounds} 轮",
+            f"{len(queries)} 个中文查询 × {rounds} 轮；内存索引 {len(current_index().documents)} 条",
         ),
         Row(
-            f"  参考：在同一索引中全文检索 {bank:,} 道题",
-            len(bank_times),
-            ms(statistics.median(bank_times)),
-            ms(p95(bank_times)),
+            "  建立搜索索引（进程首次搜索或内容修改后）",
+            len(build_times),
+            ms(statistics.median(build_times)),
+            ms(max(build_times)),
             "",
             None,
-            "2",
-            "无页面提供；常见词命中上万道题，按相关度排序全部命中",
+            "",
+            "P95 列为最大值",
+        ),
+        Row(
+            f"  后台页面搜索（Wagtail 数据库索引，含 {bank:,} 道题）",
+            len(admin_times),
+            ms(statistics.median(admin_times)),
+            ms(p95(admin_times)),
+            "",
+            None,
+            "",
+            "编辑在后台按标题或正文找案例",
         ),
     ]
 
