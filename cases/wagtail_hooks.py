@@ -4,9 +4,14 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from portal.search.admin import WordsSearchIndexView
 from portal.thesaurus.viewsets import ThesaurusGroupViewSet
 
 from .models import QAItem, RuleItem, RuleSet, SourceDocument
+
+# Editors search every listing by its words in the text, code and source (portal.search.admin):
+# substrings on any database, not Wagtail's index, which holds only some of these fields.
+SOURCE_FIELDS = ["source__title", "source__file_name", "quote", "note"]
 
 SOURCE_PANELS = [
     MultiFieldPanel([FieldPanel("source"), FieldPanel("quote")], heading="出处"),
@@ -19,7 +24,8 @@ class SourceDocumentViewSet(SnippetViewSet):
     icon = "doc-full"
     menu_label = "来源文件"
     list_display = ["title", "file_name", "traditional"]
-    search_fields = ["title", "file_name"]
+    index_view_class = WordsSearchIndexView
+    search_fields = ["title", "file_name", "text"]
     panels = [
         FieldPanel("title"),
         FieldPanel("file_name"),
@@ -34,7 +40,17 @@ class RuleSetViewSet(SnippetViewSet):
     menu_label = "规范"
     list_display = ["name", "code", "kind", "version", "effective_date"]
     list_filter = ["kind", "source"]
-    search_fields = ["name", "code"]
+    index_view_class = WordsSearchIndexView
+    search_fields = [
+        "name",
+        "code",
+        "issuer",
+        "version",
+        "description",
+        "source__title",
+        "source__file_name",
+        "quote",
+    ]
     panels = [
         FieldPanel("code"),
         FieldPanel("name"),
@@ -54,7 +70,16 @@ class RuleItemViewSet(SnippetViewSet):
     menu_label = "规范条目"
     list_display = ["title", "rule_set", "number", "category"]
     list_filter = ["rule_set", "category", "source"]
-    search_fields = ["title", "text"]
+    index_view_class = WordsSearchIndexView
+    search_fields = [
+        "title",
+        "text",
+        "number",
+        "key",
+        "rule_set__name",
+        "rule_set__code",
+        *SOURCE_FIELDS,
+    ]
     panels = [
         FieldPanel("rule_set"),
         FieldPanel("key"),
@@ -74,7 +99,8 @@ class QAItemViewSet(SnippetViewSet):
     menu_label = "知识问答"
     list_display = ["question", "collection", "category", "number"]
     list_filter = ["collection", "category", "source"]
-    search_fields = ["question", "answer"]
+    index_view_class = WordsSearchIndexView
+    search_fields = ["question", "answer", "code", "collection", *SOURCE_FIELDS]
     panels = [
         FieldPanel("code"),
         FieldPanel("collection"),
@@ -89,6 +115,12 @@ class QAItemViewSet(SnippetViewSet):
     ]
 
 
+class ThesaurusViewSet(ThesaurusGroupViewSet):
+    """The thesaurus listing searched by words (its terms are a JSON list)."""
+
+    index_view_class = WordsSearchIndexView
+
+
 class KnowledgeViewSetGroup(SnippetViewSetGroup):
     menu_label = "知识库"
     menu_icon = "folder-open-inverse"
@@ -97,7 +129,7 @@ class KnowledgeViewSetGroup(SnippetViewSetGroup):
         RuleSetViewSet,
         RuleItemViewSet,
         QAItemViewSet,
-        ThesaurusGroupViewSet,
+        ThesaurusViewSet,
         SourceDocumentViewSet,
     )
 
