@@ -21,9 +21,10 @@ setup: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_initial_data
 
+# The site and its background worker (manage.py run_worker: notices, reminders, closing exams).
 run: setup
 	@$(BIN)/python manage.py demo_accounts
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) bash deploy/dev.sh
 
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (PostgreSQL-only tests run there).
 test: install
@@ -63,7 +64,7 @@ messages:
 	msgfmt --check -o site/locale/zh_Hans/LC_MESSAGES/django.mo site/locale/zh_Hans/LC_MESSAGES/django.po
 
 # Production mode on this machine: PostgreSQL (DATABASE_URL, default database `training`), Redis,
-# collected static files, gunicorn (deploy/). README: 生产部署.
+# collected static files, gunicorn and the background worker (deploy/). README: 生产部署.
 .PHONY: serve loadtest crashtest
 serve: install
 	bash deploy/serve.sh

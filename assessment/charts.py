@@ -162,9 +162,15 @@ def line_chart(
         )
     for index, label in enumerate(labels):
         x = left + index * step if len(labels) > 1 else left + plot_w / 2
+        # The first and last labels are anchored inwards, so none is cut at the edge ("26-1").
+        anchor = "middle"
+        if len(labels) > 1 and index == len(labels) - 1:
+            anchor = "end"
+        elif len(labels) > 1 and index == 0:
+            anchor = "start"
         body.append(
             f'<text class="chart-label" x="{x:.1f}" y="{height - bottom + 16}" '
-            f'text-anchor="middle">{escape(label[2:] if len(label) == 7 else label)}</text>'
+            f'text-anchor="{anchor}">{escape(label[2:] if len(label) == 7 else label)}</text>'
         )
     for number, (name, values) in enumerate(series):
         points, segments = [], []

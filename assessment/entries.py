@@ -10,11 +10,13 @@ from .models import AssessmentRecord
 
 LIMITS = {
     "attendance_rate": (Decimal(0), Decimal(100), "出勤率应在 0–100 之间"),
-    "error_rate": (Decimal(0), Decimal(100), "差错率应在 0–100 之间"),
+    "error_rate": (Decimal(0), Decimal(100), "工作差错率应在 0–100 之间"),
     "complaints": (Decimal(0), Decimal(999), "投诉次数应为 0–999 的整数"),
-    "satisfaction": (Decimal(0), Decimal(100), "满意度应在 0–100 之间"),
+    "contacts": (Decimal(0), Decimal(999999), "服务客户数应为 0–999999 的整数"),
+    "satisfaction": (Decimal(0), Decimal(100), "满意率应在 0–100 之间"),
     "etiquette_score": (Decimal(0), Decimal(100), "服务礼仪得分应在 0–100 之间"),
 }
+COUNTS = {"complaints", "contacts"}
 
 
 def parse_component(name: str, raw) -> Decimal | int | None:
@@ -31,7 +33,7 @@ def parse_component(name: str, raw) -> Decimal | int | None:
     low, high, message = LIMITS[name]
     if not value.is_finite() or not low <= value <= high:
         raise ValueError(message)
-    if name == "complaints":
+    if name in COUNTS:
         if value != value.to_integral_value():
             raise ValueError(message)
         return int(value)

@@ -1,34 +1,76 @@
-"""Monthly assessment exports for HR and payroll: CSV (UTF-8 with a byte-order mark, so Excel on
-Chinese Windows opens it) and XLSX (openpyxl write-only). Both stream: the rows come from the
-database in chunks, so a large company's year never sits in memory at once. The numbers are the
-stored values, the same the supervisors' grid shows; the month is the record's stored month
-(Asia/Shanghai), never a UTC timestamp. Text that a spreadsheet program would run as a formula
-(a name or unit starting with = + - @) is written as text (portal.spreadsheets)."""
+"""Monthly assessment exports for HR and payroll: one month, a range of months or a year.
+
+CSV (UTF-8 with a byte-order mark, so Excel on Chinese Windows opens it) has the per-person rows;
+XLSX (openpyxl write-only) has them on a sheet with a title row, a frozen header, column widths,
+number formats and a filter, plus a per-unit summary sheet (average, distribution, pass rate,
+ranking, 服务明星). Both stream: the rows come from the database in chunks, so a large company's
+year never sits in memory at once. The numbers are the stored values, the same the supervisors'
+grid shows; the month is the record's stored month (Asia/Shanghai), never a UTC timestamp. Text
+that a spreadsheet program would run as a formula is written as text (portal.spreadsheets)."""
 
 import csv
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date
+from decimal import Decimal
 from typing import IO
 
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from portal.organisation.models import Unit
 from portal.spreadsheets import csv_row, xlsx_row
 
-from .selectors import EXPORT_HEADER, export_rows
+from .models import EXAMPLE_NOTE
+from .selectors import (
+    EXPORT_HEADER,
+    SUMMARY_HEADER,
+    export_rows,
+    schemes_are_examples,
+    unit_summary,
+)
 
 BOM = "\ufeff"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
+# Widths (characters) and number formats of the person sheet's columns, by header.
+WIDTHS = {"工号": 10, "姓名": 9, "单位": 16, "班组": 12, "岗位": 10, "月份": 9, "考核方案": 30}
+NUMBER_FORMATS = {
+    "月度考试": "0.00",
+    "出勤率": "0.00",
+    "工作差错率": "0.00",
+    "投诉次数": "0",
+    "服务客户数": "0",
+    "投诉率": "0.000",
+    "满意率": "0.00",
+    "服务礼仪": "0.00",
+    "综合得分": "0.00",
+    "奖金系数": "0.00",
+    "得票数": "0",
+    "平均综合分": "0.00",
+    "最高分": "0.00",
+    "最低分": "0.00",
+    "及格率（%）": "0.0",
+}
+SUMMARY_WIDTHS = {"单位": 16, "班组": 14, "等级分布": 28, "服务明星": 24}
 
 
-def file_name(*, month: date, unit: Unit | None, extension: str) -> str:
-    """月度考核_中心营业厅_2026-12.xlsx"""
-    return f"月度考核_{unit.name if unit else '全部单位'}_{month:%Y-%m}.{extension}"
+def period_text(first: date, last: date) -> str:
+    if first == last:
+        return f"{first:%Y-%m}"
+    return f"{first:%Y-%m}至{last:%Y-%m}"
+
+
+def file_name(*, unit: Unit | None, extension: str, month=None, first=None, last=None) -> str:
+    """月度考核_中心营业厅_2026-12.xlsx, 月度考核_全部单位_2026-01至2026-12.csv"""
+    first, last = first or month, last or month
+    return f"月度考核_{unit.name if unit else '全部单位'}_{period_text(first, last)}.{extension}"
 
 
 CSV_CHUNK_BYTES = 64 * 1024
@@ -41,15 +83,14 @@ class _Line:
         return value
 
 
-def csv_lines(rows: Iterable[list]) -> Iterator[str]:
+def csv_lines(rows: Iterable[list], header: list[str] = EXPORT_HEADER) -> Iterator[str]:
     """The BOM and header first, then one CSV line per row."""
     writer = csv.writer(_Line())
-    yield BOM + writer.writerow(EXPORT_HEADER)
+    yield BOM + writer.writerow(header)
     write = writer.writerow
     for row in rows:
         # The csv module writes None as an empty cell and numbers with str(), which for the
-        # stored decimals (two places) is their plain text; converting each cell here first
-        # cost as much as the rest of the export. csv_row only looks at text cells.
+        # stored decimals is their plain text. csv_row only looks at text cells.
         yield write(csv_row(row))
 
 
@@ -67,9 +108,9 @@ def csv_chunks(rows: Iterable[list]) -> Iterator[bytes]:
         yield "".join(buffer).encode("utf-8")
 
 
-def write_csv(rows: Iterable[list], handle: IO[str]) -> int:
+def write_csv(rows: Iterable[list], handle: IO[str], header: list[str] = EXPORT_HEADER) -> int:
     """Write the CSV (with BOM) to a text file; returns the number of data rows."""
-    lines = csv_lines(rows)
+    lines = csv_lines(rows, header)
     handle.write(next(lines))
     count = 0
     for line in lines:
@@ -78,41 +119,127 @@ def write_csv(rows: Iterable[list], handle: IO[str]) -> int:
     return count
 
 
-def write_xlsx(rows: Iterable[list], handle: IO[bytes], *, title: str) -> int:
-    """Write an XLSX workbook (write-only mode: rows are flushed, not kept) to a binary file.
-    Decimals are written as numbers, exactly as their text; returns the number of data rows."""
-    workbook = Workbook(write_only=True)
+def _sheet(workbook, *, title: str, heading: str, note: str, header: list[str], widths: dict):
+    """A write-only sheet with its title row, a note row and the bold header row (row 3), the
+    header frozen, column widths set (before any row, as write-only mode requires)."""
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(EXPORT_HEADER)
+    for index, column in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = widths.get(
+            column, max(8, len(column) * 2 + 2)
+        )
+    sheet.freeze_panes = "C4"
+    title_cell = WriteOnlyCell(sheet, value=heading)
+    title_cell.font = Font(bold=True, size=14)
+    sheet.append([title_cell])
+    sheet.append([WriteOnlyCell(sheet, value=note)])
+    cells = []
+    for column in header:
+        cell = WriteOnlyCell(sheet, value=column)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE6F0")
+        cell.alignment = Alignment(horizontal="center")
+        cells.append(cell)
+    sheet.append(cells)
+    return sheet
+
+
+def _formatted(sheet, header: list[str], values: list) -> list:
+    row = xlsx_row(sheet=sheet, values=values)
+    for index, column in enumerate(header):
+        number_format = NUMBER_FORMATS.get(column)
+        value = row[index]
+        if (
+            number_format
+            and isinstance(value, Decimal | int | float)
+            and not isinstance(value, bool)
+        ):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = number_format
+            row[index] = cell
+    return row
+
+
+def _note(*, unit: Unit | None, count_label: str) -> str:
+    stamp = f"导出时间 {timezone.localtime():%Y-%m-%d %H:%M}（北京时间）"
+    parts = [count_label, stamp]
+    if schemes_are_examples(unit=unit):
+        parts.append(f"考核方案的权重、扣分和等级为{EXAMPLE_NOTE}")
+    return "；".join(parts)
+
+
+def write_xlsx(
+    rows: Iterable[list],
+    handle: IO[bytes],
+    *,
+    title: str,
+    unit: Unit | None = None,
+    summary: list[list] | None = None,
+) -> int:
+    """Write the workbook to a binary file: the person sheet (title, note, header in row 3,
+    frozen, filtered, formatted) and, if given, the per-unit summary sheet. Returns the number of
+    person rows."""
+    workbook = Workbook(write_only=True)
+    scope = f"{unit.name}（含下级单位）" if unit else "全部单位"
+    sheet = _sheet(
+        workbook,
+        title="考核明细",
+        heading=f"{title} · {scope}",
+        note=_note(unit=unit, count_label="每人每月一行"),
+        header=EXPORT_HEADER,
+        widths=WIDTHS,
+    )
     count = 0
     for row in rows:
-        sheet.append(xlsx_row(sheet=sheet, values=row))
+        sheet.append(_formatted(sheet, EXPORT_HEADER, row))
         count += 1
+    last_column = get_column_letter(len(EXPORT_HEADER))
+    sheet.auto_filter.ref = f"A3:{last_column}{3 + count}"
+    if summary is not None:
+        sheet = _sheet(
+            workbook,
+            title="单位汇总",
+            heading=f"{title} · {scope} · 各单位汇总",
+            note=_note(
+                unit=unit,
+                count_label="及格率为综合得分 60 分及以上者所占比例；排名按当月平均综合分",
+            ),
+            header=SUMMARY_HEADER,
+            widths=SUMMARY_WIDTHS,
+        )
+        for row in summary:
+            sheet.append(_formatted(sheet, SUMMARY_HEADER, row))
+        sheet.auto_filter.ref = f"A3:{get_column_letter(len(SUMMARY_HEADER))}{3 + len(summary)}"
     workbook.save(handle)
     return count
 
 
-def csv_response(*, month: date, unit: Unit | None, viewer) -> StreamingHttpResponse:
-    rows = export_rows(month=month, unit=unit, viewer=viewer)
+def csv_response(
+    *, unit: Unit | None, viewer, month=None, first=None, last=None
+) -> StreamingHttpResponse:
+    first, last = first or month, last or month
+    rows = export_rows(first=first, last=last, unit=unit, viewer=viewer)
     response = StreamingHttpResponse(csv_chunks(rows), content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=file_name(month=month, unit=unit, extension="csv")
+        as_attachment=True, filename=file_name(first=first, last=last, unit=unit, extension="csv")
     )
     return response
 
 
-def xlsx_response(*, month: date, unit: Unit | None, viewer) -> FileResponse:
+def xlsx_response(*, unit: Unit | None, viewer, month=None, first=None, last=None) -> FileResponse:
     """Built into a temporary file (deleted when the response closes it), then streamed."""
+    first, last = first or month, last or month
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 — the response closes it
     write_xlsx(
-        export_rows(month=month, unit=unit, viewer=viewer),
+        export_rows(first=first, last=last, unit=unit, viewer=viewer),
         handle,
-        title=f"{month:%Y-%m}月度考核",
+        title=f"{period_text(first, last)}月度考核",
+        unit=unit,
+        summary=unit_summary(first=first, last=last, unit=unit, viewer=viewer),
     )
     handle.seek(0)
     return FileResponse(
         handle,
         as_attachment=True,
-        filename=file_name(month=month, unit=unit, extension="xlsx"),
+        filename=file_name(first=first, last=last, unit=unit, extension="xlsx"),
         content_type=XLSX_CONTENT_TYPE,
     )

@@ -1,5 +1,6 @@
-"""月度考核汇总 (HR and supervisors: a month per unit subtree, exports, charts; HR locks and
-reopens) and the held score changes (待处理成绩变更)."""
+"""月度考核汇总 (HR and supervisors: a month per unit subtree, exports of a month, a range or a
+year, charts; HR locks after a confirmation page, and reopens) and the held score changes
+(待处理成绩变更)."""
 
 from datetime import date
 
@@ -64,9 +65,7 @@ def hr_assessments(request):
     month = _month(request, user=user, unit=unit)
     records = selectors.month_records(month=month, unit=unit, viewer=user)
     page = Paginator(selectors.export_values(records), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(
-        selectors.export_rows_of(page.object_list, month=month, names=selectors.UnitNames.load())
-    )
+    rows = list(selectors.export_rows_of(page.object_list, names=selectors.UnitNames.load()))
     query = urlencode({"month": f"{month:%Y-%m}", "unit": unit.code})
     return render(
         request,
@@ -88,6 +87,8 @@ def hr_assessments(request):
             "weak_chart": _weak_chart(user=user, unit=unit, month=month),
             "trend_chart": _trend_chart(user=user, unit=unit),
             "Status": AssessmentMonth.Status,
+            "examples": selectors.schemes_are_examples(unit=unit),
+            "stars": selectors.month_stars(user=user, unit=unit, month=month),
             "held_count": selectors.held_changes_for(user=user)
             .filter(status=HeldScoreChange.Status.PENDING)
             .count(),
@@ -149,17 +150,36 @@ def _trend_chart(*, user, unit: Unit) -> charts.Chart:
     )
 
 
+def export_period(query) -> tuple[date, date]:
+    """The months an export covers: ?month=, or ?from=&to= (at most 36 months), or ?year=;
+    ValueError (Chinese) otherwise."""
+    year = query.get("year", "").strip()
+    if year:
+        if not year.isdigit() or not 2000 <= int(year) <= 2100:
+            raise ValueError(f"年份“{year}”不正确，应为四位数字，例如 2026。")
+        return date(int(year), 1, 1), date(int(year), 12, 1)
+    if query.get("from") or query.get("to"):
+        first, last = parse_month(query.get("from", "")), parse_month(query.get("to", ""))
+        selectors.check_range(first, last)
+        return first, last
+    month = parse_month(query.get("month", ""))
+    return month, month
+
+
 def _export(request, fmt: str):
     user = request.user
     unit = _unit(request, user)
     try:
-        month = parse_month(request.GET.get("month", ""))
+        first, last = export_period(request.GET)
     except ValueError as error:
         messages.error(request, f"导出失败：{error}")
-        return redirect(reverse("assessment:hr_assessments") + "?" + urlencode({"unit": unit.code}))
+        query = {"unit": unit.code}
+        if request.GET.get("month"):
+            query["month"] = request.GET["month"]
+        return redirect(reverse("assessment:hr_assessments") + "?" + urlencode(query))
     if fmt == "csv":
-        return exports.csv_response(month=month, unit=unit, viewer=user)
-    return exports.xlsx_response(month=month, unit=unit, viewer=user)
+        return exports.csv_response(first=first, last=last, unit=unit, viewer=user)
+    return exports.xlsx_response(first=first, last=last, unit=unit, viewer=user)
 
 
 @login_required
@@ -194,14 +214,55 @@ def _month_action(request, action):
 
 
 @login_required
-@require_POST
 @requires(can_manage_months, NO_LOCK_ACCESS)
 def hr_lock_month(request):
-    def lock(unit, month):
-        services.lock_month(unit=unit, month=month, by=request.user)
-        return f"已锁定{unit.name}{month:%Y年%m月}的考核，班组长不能再修改。"
-
-    return _month_action(request, lock)
+    """GET: the confirmation page listing what is incomplete in the unit's month. POST: lock —
+    with a reason when incomplete; a month already locked stays locked once."""
+    data = request.POST if request.method == "POST" else request.GET
+    unit = unit_by_code(data.get("unit", ""))
+    if unit is None:
+        raise Http404("单位不存在。")
+    back = unit_by_code(data.get("back", "")) or unit
+    try:
+        month = parse_month(data.get("month", ""))
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect(page_url(unit=back, month=month_of(timezone.now())))
+    reason = ""
+    if request.method == "POST":
+        reason = request.POST.get("reason", "")
+        already = services.month_status(unit=unit, month=month) == AssessmentMonth.Status.LOCKED
+        try:
+            services.lock_month(unit=unit, month=month, by=request.user, reason=reason)
+        except services.AssessmentError as error:
+            messages.error(request, str(error))
+        else:
+            if already:
+                messages.info(request, f"{unit.name}{month:%Y年%m月}的考核已经锁定，无需再锁。")
+            else:
+                messages.success(
+                    request, f"已锁定{unit.name}{month:%Y年%m月}的考核，班组长不能再修改。"
+                )
+            return redirect(page_url(unit=back, month=month))
+    status = services.month_status(unit=unit, month=month)
+    query = urlencode({"unit": unit.code, "month": f"{month:%Y-%m}", "back": back.code})
+    return render(
+        request,
+        "assessment/team/confirm_close.html",
+        {
+            "unit": unit,
+            "month": month,
+            "status": status,
+            "status_label": AssessmentMonth.Status(status).label,
+            "gaps": selectors.month_gaps(unit=unit, month=month, now=timezone.now()),
+            "action_label": "锁定本月考核",
+            "action_url": f"{reverse('assessment:hr_lock_month')}?{query}",
+            "back_url": page_url(unit=back, month=month),
+            "can_act": status == AssessmentMonth.Status.SUBMITTED,
+            "reason": reason,
+            "after": "锁定后班组长不能再修改；锁定后才算出的考试成绩不会改动记录，列在“待处理成绩变更”中由人资决定重新开放或维持。",
+        },
+    )
 
 
 @login_required

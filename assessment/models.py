@@ -16,16 +16,35 @@ def percent_or_empty(field: str) -> Q:
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0, f"{field}__lte": 100})
 
 
+# The items of 004's 月考核制度 that make the composite score: (field, label, unit shown after a
+# value). 出勤率、工作差错率、投诉率、满意率、服务礼仪、每月一考 — named as the source names them.
 COMPONENTS = [
-    # (field, label, unit shown after a value)
     ("exam_score", "月度考试", "分"),
     ("attendance_rate", "出勤率", "%"),
-    ("error_rate", "差错率", "%"),
-    ("complaints", "投诉", "次"),
-    ("satisfaction", "满意度", "%"),
+    ("error_rate", "工作差错率", "%"),
+    ("complaint_rate", "投诉率", "%"),
+    ("satisfaction", "满意率", "%"),
     ("etiquette_score", "服务礼仪", "分"),
 ]
-ENTERED_COMPONENTS = [name for name, _, _ in COMPONENTS if name != "exam_score"]
+# What a supervisor enters: 投诉率 is complaints over the contacts handled (服务客户数), both
+# entered, the rate computed (assessment.scoring.complaint_rate).
+ENTERED_COMPONENTS = [
+    "attendance_rate",
+    "error_rate",
+    "complaints",
+    "contacts",
+    "satisfaction",
+    "etiquette_score",
+]
+ENTERED_LABELS = {
+    "attendance_rate": "出勤率",
+    "error_rate": "工作差错率",
+    "complaints": "投诉次数",
+    "contacts": "服务客户数",
+    "satisfaction": "满意率",
+    "etiquette_score": "服务礼仪",
+}
+EXAMPLE_NOTE = "示例（原文未规定权重）"
 
 
 def default_grade_bands() -> list[dict]:
@@ -44,33 +63,44 @@ class AssessmentScheme(models.Model):
         Unit, verbose_name="适用单位", on_delete=models.PROTECT, related_name="assessment_scheme"
     )
     name = models.CharField("方案名称", max_length=100)
+    weights_are_examples = models.BooleanField(
+        "权重为示例（原文未规定权重）",
+        default=True,
+        help_text=(
+            "004《月考核制度》只列出考核项目（出勤率、工作差错率、投诉率、满意率、服务礼仪、"
+            "每月一考），没有规定权重、扣分和等级。本单位正式发文规定后再取消勾选；勾选时，"
+            "录入页、汇总页和导出文件都标明“示例（原文未规定权重）”。"
+        ),
+    )
     exam_weight = models.DecimalField("月度考试权重", max_digits=5, decimal_places=2, default=30)
     attendance_weight = models.DecimalField(
         "出勤率权重", max_digits=5, decimal_places=2, default=15
     )
     error_rate_weight = models.DecimalField(
-        "差错率权重", max_digits=5, decimal_places=2, default=15
+        "工作差错率权重", max_digits=5, decimal_places=2, default=15
     )
-    complaints_weight = models.DecimalField("投诉权重", max_digits=5, decimal_places=2, default=15)
+    complaints_weight = models.DecimalField(
+        "投诉率权重", max_digits=5, decimal_places=2, default=15
+    )
     satisfaction_weight = models.DecimalField(
-        "满意度权重", max_digits=5, decimal_places=2, default=15
+        "满意率权重", max_digits=5, decimal_places=2, default=15
     )
     etiquette_weight = models.DecimalField(
         "服务礼仪权重", max_digits=5, decimal_places=2, default=10
     )
     error_penalty = models.DecimalField(
-        "差错率每1%扣分",
+        "工作差错率每1%扣分",
         max_digits=5,
         decimal_places=2,
         default=10,
-        help_text="差错率折算为百分制：100 − 差错率 × 该值，最低 0 分",
+        help_text="工作差错率折算为百分制：100 − 差错率 × 该值，最低 0 分",
     )
     complaint_penalty = models.DecimalField(
-        "每次投诉扣分",
+        "投诉率每1%扣分",
         max_digits=5,
         decimal_places=2,
         default=20,
-        help_text="投诉折算为百分制：100 − 投诉次数 × 该值，最低 0 分",
+        help_text="投诉率（投诉次数 ÷ 服务客户数）折算为百分制：100 − 投诉率 × 该值，最低 0 分",
     )
     missed_exam_score = models.DecimalField(
         "缺考计分",
@@ -115,10 +145,15 @@ class AssessmentScheme(models.Model):
             "exam_score": self.exam_weight,
             "attendance_rate": self.attendance_weight,
             "error_rate": self.error_rate_weight,
-            "complaints": self.complaints_weight,
+            "complaint_rate": self.complaints_weight,
             "satisfaction": self.satisfaction_weight,
             "etiquette_score": self.etiquette_weight,
         }
+
+    @property
+    def note(self) -> str:
+        """What pages and exports print beside the scheme's numbers."""
+        return EXAMPLE_NOTE if self.weights_are_examples else ""
 
     def clean(self) -> None:
         from .scoring import validate_bands
@@ -183,11 +218,22 @@ class AssessmentRecord(models.Model):
         "出勤率（%）", max_digits=5, decimal_places=2, null=True, blank=True
     )
     error_rate = models.DecimalField(
-        "差错率（%）", max_digits=5, decimal_places=2, null=True, blank=True
+        "工作差错率（%）", max_digits=5, decimal_places=2, null=True, blank=True
     )
-    complaints = models.PositiveIntegerField("投诉（次）", null=True, blank=True)
+    complaints = models.PositiveIntegerField("投诉次数", null=True, blank=True)
+    contacts = models.PositiveIntegerField(
+        "服务客户数", null=True, blank=True, help_text="当月受理、服务的客户次数（投诉率的分母）"
+    )
+    complaint_rate = models.DecimalField(
+        "投诉率（%）",
+        max_digits=6,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text="投诉次数 ÷ 服务客户数 × 100，由系统计算",
+    )
     satisfaction = models.DecimalField(
-        "满意度（%）", max_digits=5, decimal_places=2, null=True, blank=True
+        "满意率（%）", max_digits=5, decimal_places=2, null=True, blank=True
     )
     etiquette_score = models.DecimalField(
         "服务礼仪（分）", max_digits=5, decimal_places=2, null=True, blank=True
@@ -199,6 +245,11 @@ class AssessmentRecord(models.Model):
     bonus_coefficient = models.DecimalField(
         "奖金系数", max_digits=4, decimal_places=2, null=True, blank=True
     )
+    # 服务明星: elected by the team (民主选举) at the start of the next month, recorded by the
+    # supervisor with the votes or a note (004, 月考核制度).
+    service_star = models.BooleanField("服务明星", default=False)
+    star_votes = models.PositiveIntegerField("得票数", null=True, blank=True)
+    star_note = models.CharField("评选说明", max_length=200, blank=True)
     # Optimistic locking: an edit based on an older version is refused instead of overwriting.
     version = models.PositiveIntegerField("版本", default=1)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
@@ -218,12 +269,20 @@ class AssessmentRecord(models.Model):
                 & percent_or_empty("attendance_rate")
                 & percent_or_empty("error_rate")
                 & (Q(complaints__isnull=True) | Q(complaints__lte=999))
+                & (
+                    Q(complaint_rate__isnull=True)
+                    | Q(complaint_rate__gte=0, complaint_rate__lte=100)
+                )
                 & percent_or_empty("satisfaction")
                 & percent_or_empty("etiquette_score")
                 & percent_or_empty("composite")
                 & (Q(bonus_coefficient__isnull=True) | Q(bonus_coefficient__gte=0)),
                 name="record_components_in_range",
                 violation_error_message="考核各项应在允许范围内（百分制 0–100，投诉 0–999 次）。",
+            ),
+            models.CheckConstraint(
+                condition=Q(service_star=True) | Q(star_votes__isnull=True, star_note=""),
+                name="only_a_star_has_votes",
             ),
         ]
         indexes = [models.Index(fields=["month", "unit"])]

@@ -1,4 +1,5 @@
-"""我的考核: a staff member's own monthly records, trend, and where they lost marks in exams."""
+"""我的考核: a staff member's own monthly records (服务明星 included), their change history, the
+trend, and where they lost marks in exams."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -20,6 +21,8 @@ def my_assessments(request):
         request,
         "assessment/my/history.html",
         {
+            "history": selectors.own_audit(profile=profile) if profile else [],
+            "scheme_note": selectors.scheme_for(profile.unit).note if profile else "",
             "profile": profile,
             "records": records,
             "attempts": attempts,

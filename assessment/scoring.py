@@ -19,7 +19,9 @@ def sub_scores(*, values: dict, scheme) -> dict[str, Decimal] | None:
         "exam_score": _clamp(Decimal(values["exam_score"])),
         "attendance_rate": _clamp(Decimal(values["attendance_rate"])),
         "error_rate": _clamp(HUNDRED - Decimal(values["error_rate"]) * scheme.error_penalty),
-        "complaints": _clamp(HUNDRED - Decimal(values["complaints"]) * scheme.complaint_penalty),
+        "complaint_rate": _clamp(
+            HUNDRED - Decimal(values["complaint_rate"]) * scheme.complaint_penalty
+        ),
         "satisfaction": _clamp(Decimal(values["satisfaction"])),
         "etiquette_score": _clamp(Decimal(values["etiquette_score"])),
     }
@@ -74,3 +76,19 @@ def exam_percentage(score: Decimal, max_score: Decimal) -> Decimal:
     if not max_score:
         return Decimal(0)
     return (Decimal(score) * HUNDRED / Decimal(max_score)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+MILLI = Decimal("0.001")
+
+
+def complaint_rate(*, complaints: int | None, contacts: int | None) -> Decimal | None:
+    """投诉率 (%): complaints over the contacts handled, to three places; None until both are
+    known. No contacts and no complaints is a rate of 0; complaints without contacts is refused
+    where they are entered (entries.py)."""
+    if complaints is None or contacts is None:
+        return None
+    if not contacts:
+        return Decimal(0) if not complaints else None
+    return (Decimal(complaints) * HUNDRED / Decimal(contacts)).quantize(
+        MILLI, rounding=ROUND_HALF_UP
+    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DecimalField, Q, QuerySet, Sum
+from django.db.models import Avg, Count, DecimalField, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from portal.organisation.models import Position, StaffProfile, Unit, subtree_condition
@@ -15,7 +15,15 @@ from portal.organisation.permissions import can_see_everyone, can_view_reports, 
 from portal.organisation.selectors import visible_profiles, visible_units
 from quizzes import results
 
-from .models import COMPONENTS, AssessmentMonth, AssessmentRecord, HeldScoreChange
+from .models import (
+    COMPONENTS,
+    ENTERED_COMPONENTS,
+    ENTERED_LABELS,
+    AssessmentMonth,
+    AssessmentRecord,
+    AssessmentScheme,
+    HeldScoreChange,
+)
 
 EXPORT_HEADER = [
     "工号",
@@ -24,15 +32,40 @@ EXPORT_HEADER = [
     "班组",
     "岗位",
     "月份",
-    *[label for _, label, _ in COMPONENTS],
+    "考试状态",
+    "月度考试",
+    "出勤率",
+    "工作差错率",
+    "投诉次数",
+    "服务客户数",
+    "投诉率",
+    "满意率",
+    "服务礼仪",
     "综合得分",
     "等级",
     "奖金系数",
-    "考试状态",
+    "服务明星",
+    "得票数",
+    "考核方案",
 ]
 COMPONENT_FIELDS = [name for name, _, _ in COMPONENTS]
 NUMBER_COLUMNS = {*COMPONENT_FIELDS, "composite", "bonus_coefficient"}
 EXPORT_CHUNK = 2000
+MAX_EXPORT_MONTHS = 36
+
+
+def scheme_for(unit: Unit) -> AssessmentScheme:
+    """The nearest scheme on the unit's path; the default (example) weights where none is set."""
+    ids = unit.ancestor_ids
+    schemes = {s.unit_id: s for s in AssessmentScheme.objects.filter(unit_id__in=ids)}
+    for unit_id in reversed(ids):
+        if unit_id in schemes:
+            return schemes[unit_id]
+    return AssessmentScheme(name="默认考核方案")
+
+
+def scheme_label(scheme: AssessmentScheme) -> str:
+    return f"{scheme.name}（{scheme.note}）" if scheme.note else scheme.name
 
 
 def default_unit(user) -> Unit | None:
@@ -74,12 +107,9 @@ def month_records(*, month: date, unit: Unit | None, viewer=None) -> QuerySet[As
     """A month's records in a unit subtree (by the unit the person was assessed in).
 
     `viewer`: restrict to the people they may see; None only for the command-line export (HR)."""
-    records = AssessmentRecord.objects.filter(month=month).select_related("profile", "unit")
-    if unit is not None:
-        records = records.in_unit(unit)
-    if viewer is not None:
-        records = records.filter(profile__in=visible_profiles(viewer))
-    return records.order_by("unit__sort_order", "unit__path", "profile__employee_number")
+    return range_records(first=month, last=month, unit=unit, viewer=viewer).select_related(
+        "profile", "unit"
+    )
 
 
 def tree_sorted(units) -> list[Unit]:
@@ -117,11 +147,21 @@ EXPORT_VALUES = (
     "profile__name",
     "unit_id",
     "profile__position",
-    *COMPONENT_FIELDS,
+    "month",
+    "exam_state",
+    "exam_score",
+    "attendance_rate",
+    "error_rate",
+    "complaints",
+    "contacts",
+    "complaint_rate",
+    "satisfaction",
+    "etiquette_score",
     "composite",
     "grade",
     "bonus_coefficient",
-    "exam_state",
+    "service_star",
+    "star_votes",
 )
 POSITION_LABELS = dict(Position.choices)
 EXAM_STATE_LABELS = dict(AssessmentRecord.ExamState.choices)
@@ -133,12 +173,25 @@ def export_values(records: QuerySet[AssessmentRecord]) -> QuerySet:
     return records.values_list(*EXPORT_VALUES)
 
 
-def export_rows_of(rows: Iterable[tuple], *, month: date, names: UnitNames) -> Iterator[list]:
+class SchemeLabels:
+    """Each unit's scheme as printed in exports, looked up once per unit."""
+
+    def __init__(self, names: UnitNames):
+        self.names = names
+        self.labels: dict[int, str] = {}
+
+    def __call__(self, unit_id: int) -> str:
+        if unit_id not in self.labels:
+            self.labels[unit_id] = scheme_label(scheme_for(self.names.by_id[unit_id]))
+        return self.labels[unit_id]
+
+
+def export_rows_of(rows: Iterable[tuple], *, names: UnitNames, month=None) -> Iterator[list]:
     """Rows in EXPORT_HEADER order from export_values tuples; numbers as stored (Decimal / int /
     None). The one shape of a row, for the page, the CSV and the XLSX alike."""
     columns: dict[int, tuple[str, str]] = {}
-    month_text = f"{month:%Y-%m}"
-    for number, name, unit_id, position, *values, state in rows:
+    schemes = SchemeLabels(names)
+    for number, name, unit_id, position, month_value, state, *values, star, votes in rows:
         division_and_team = columns.get(unit_id)
         if division_and_team is None:
             division_and_team = columns[unit_id] = names.division_and_team(names.by_id[unit_id])
@@ -147,19 +200,153 @@ def export_rows_of(rows: Iterable[tuple], *, month: date, names: UnitNames) -> I
             name,
             *division_and_team,
             POSITION_LABELS.get(position, position),
-            month_text,
-            *values,
+            f"{month_value:%Y-%m}",
             EXAM_STATE_LABELS.get(state, state),
+            *values,
+            "是" if star else "",
+            votes,
+            schemes(unit_id),
         ]
 
 
-def export_rows(*, month: date, unit: Unit | None, viewer=None) -> Iterator[list]:
-    """The month's rows, streamed from the database in chunks, so memory stays flat however many
-    there are. `viewer`: only the people they may see; None for the command line (HR)."""
-    records = export_values(month_records(month=month, unit=unit, viewer=viewer))
-    yield from export_rows_of(
-        records.iterator(chunk_size=EXPORT_CHUNK), month=month, names=UnitNames.load()
+def range_records(
+    *, first: date, last: date, unit: Unit | None, viewer=None
+) -> QuerySet[AssessmentRecord]:
+    """The records of the months first..last in a unit subtree (by the unit the person was
+    assessed in), month by month. `viewer`: only the people they may see; None for the command
+    line (HR)."""
+    records = AssessmentRecord.objects.filter(month__gte=first, month__lte=last)
+    if unit is not None:
+        records = records.in_unit(unit)
+    if viewer is not None:
+        records = records.filter(profile__in=visible_profiles(viewer))
+    return records.order_by("month", "unit__sort_order", "unit__path", "profile__employee_number")
+
+
+def month_span(first: date, last: date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def check_range(first: date, last: date) -> None:
+    """ValueError (Chinese) for a reversed range or one longer than 36 months."""
+    if last < first:
+        raise ValueError("结束月份不能早于开始月份。")
+    if month_span(first, last) > MAX_EXPORT_MONTHS:
+        raise ValueError(
+            f"一次最多导出 {MAX_EXPORT_MONTHS} 个月，所选范围为 {month_span(first, last)} 个月，请缩小范围。"
+        )
+
+
+def export_rows(
+    *, month: date | None = None, unit: Unit | None, viewer=None, first=None, last=None
+) -> Iterator[list]:
+    """One month's (or the months first..last's) rows, streamed from the database in chunks, so
+    memory stays flat however many there are."""
+    first = first or month
+    last = last or month
+    records = export_values(range_records(first=first, last=last, unit=unit, viewer=viewer))
+    yield from export_rows_of(records.iterator(chunk_size=EXPORT_CHUNK), names=UnitNames.load())
+
+
+# Per-unit summary ------------------------------------------------------------------------------
+
+PASS_SCORE = Decimal(60)
+SUMMARY_HEADER = [
+    "月份",
+    "单位",
+    "班组",
+    "人数",
+    "已算出综合分",
+    "平均综合分",
+    "最高分",
+    "最低分",
+    "及格率（%）",
+    "等级分布",
+    "排名",
+    "服务明星",
+]
+
+
+def unit_summary(*, first: date, last: date, unit: Unit | None, viewer=None) -> list[list]:
+    """Per month and assessed unit: headcount, average / best / worst composite, pass rate
+    (composite ≥ 60), grade distribution, the unit's rank in that month by average, and its
+    服务明星. Two aggregate queries and one for the stars."""
+    records = range_records(first=first, last=last, unit=unit, viewer=viewer).order_by()
+    names = UnitNames.load()
+    totals = records.values("month", "unit_id").annotate(
+        people=Count("pk"),
+        complete=Count("composite"),
+        average=Avg("composite"),
+        best=Max("composite"),
+        worst=Min("composite"),
+        passed=Count("pk", filter=Q(composite__gte=PASS_SCORE)),
     )
+    grades: dict[tuple, list[str]] = {}
+    for row in (
+        records.exclude(grade="")
+        .values("month", "unit_id", "grade")
+        .annotate(n=Count("pk"))
+        .order_by("month", "unit_id", "-n", "grade")
+    ):
+        grades.setdefault((row["month"], row["unit_id"]), []).append(f"{row['grade']} {row['n']}")
+    stars: dict[tuple, list[str]] = {}
+    for month_value, unit_id, name, votes in records.filter(service_star=True).values_list(
+        "month", "unit_id", "profile__name", "star_votes"
+    ):
+        stars.setdefault((month_value, unit_id), []).append(
+            f"{name}（{votes} 票）" if votes is not None else name
+        )
+    rows = []
+    by_month: dict[date, list[dict]] = {}
+    for row in totals:
+        by_month.setdefault(row["month"], []).append(row)
+    for month_value in sorted(by_month):
+        ranked = sorted(
+            by_month[month_value],
+            key=lambda r: (r["average"] is None, -(r["average"] or 0), r["unit_id"]),
+        )
+        for position, row in enumerate(ranked, start=1):
+            key = (month_value, row["unit_id"])
+            division, team = names.division_and_team(names.by_id[row["unit_id"]])
+            rows.append(
+                [
+                    f"{month_value:%Y-%m}",
+                    division,
+                    team or names.by_id[row["unit_id"]].name,
+                    row["people"],
+                    row["complete"],
+                    _cent(row["average"]),
+                    row["best"],
+                    row["worst"],
+                    _percent(row["passed"], row["complete"]),
+                    "，".join(grades.get(key, [])),
+                    position if row["average"] is not None else None,
+                    "、".join(stars.get(key, [])),
+                ]
+            )
+    return rows
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"))
+
+
+def schemes_are_examples(*, unit: Unit | None) -> bool:
+    """Whether a scheme that applies anywhere in the subtree is marked 示例 (the default scheme,
+    used where a unit has none on its path, always is). Two queries."""
+    units = list((Unit.objects.all() if unit is None else Unit.objects.in_unit(unit)).only("path"))
+    schemes = {s.unit_id: s for s in AssessmentScheme.objects.select_related("unit")}
+    paths = {s.unit.path: s for s in schemes.values()}
+    for member in units:
+        applying = [s for path, s in paths.items() if member.path.startswith(path)]
+        if not applying:
+            return True
+        nearest = max(applying, key=lambda s: len(s.unit.path))
+        if nearest.weights_are_examples:
+            return True
+    return False
 
 
 def latest_month_with_records(*, user, unit: Unit) -> date | None:
@@ -287,6 +474,91 @@ def existing_employee_numbers(numbers) -> set[str]:
     )
 
 
+# Closing a month: what is still missing -------------------------------------------------------
+
+
+@dataclass
+class PersonGap:
+    profile: StaffProfile
+    exam: results.ExamProgress | None = None  # no exam result yet, and why
+    missing: list[str] = field(default_factory=list)  # components not entered
+
+
+@dataclass
+class MonthGaps:
+    people: list[PersonGap]
+    open_exams: list[results.OpenExam]
+    headcount: int = 0
+
+    @property
+    def without_result(self) -> list[PersonGap]:
+        return [gap for gap in self.people if gap.exam is not None]
+
+    @property
+    def missing_components(self) -> list[PersonGap]:
+        return [gap for gap in self.people if gap.missing]
+
+    @property
+    def complete(self) -> bool:
+        return not self.people and not self.open_exams
+
+    @property
+    def summary(self) -> str:
+        parts = []
+        if self.without_result:
+            parts.append(f"{len(self.without_result)} 人无考试成绩")
+        if self.missing_components:
+            parts.append(f"{len(self.missing_components)} 人考核项目未录全")
+        if self.open_exams:
+            parts.append(f"{len(self.open_exams)} 场考试今天之后才截止")
+        return "，".join(parts) or "完整"
+
+
+def month_gaps(*, unit: Unit, month: date, now) -> MonthGaps:
+    """What is incomplete in a unit subtree's month: active people without an exam result (未开考
+    / 进行中 / 待阅卷), people with components not entered, and the month's exams touching the
+    unit that close after today. A fixed number of queries."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    people = list(
+        StaffProfile.objects.in_unit(unit)
+        .filter(user__is_active=True)
+        .select_related("unit")
+        .order_by("unit__path", "employee_number")
+    )
+    records = {
+        record.profile_id: record
+        for record in AssessmentRecord.objects.filter(month=month, profile__in=people)
+    }
+    progress = results.month_progress(profiles=people, month=month)
+    gaps = []
+    for person in people:
+        record = records.get(person.pk)
+        missing = [
+            ENTERED_LABELS[name]
+            for name in ENTERED_COMPONENTS
+            if record is None or getattr(record, name) is None
+        ]
+        state = progress[person.pk]
+        exam = None if state.has_result else state
+        if exam is not None or missing:
+            gaps.append(PersonGap(person, exam, missing))
+    today = timezone.localtime(now).date()
+    end_of_today = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
+    return MonthGaps(
+        people=gaps,
+        open_exams=results.open_exams(month=month, unit_paths=[unit.path], after=end_of_today),
+        headcount=len(people),
+    )
+
+
+def exam_progress(*, people: list[StaffProfile], month: date) -> dict[int, results.ExamProgress]:
+    """Each person's exam state for the grid (未开考 / 进行中 / 待阅卷 / 缺考 / 已出分 / 无考试)."""
+    return results.month_progress(profiles=people, month=month)
+
+
 def closed_month_problems(*, month: date, unit_paths: list[str]) -> list[str]:
     """A monthly exam's month must be open (填报中) for every unit its audience touches: a closed
     month of a unit above the audience, or of any unit inside it, would be changed. (Registered
@@ -387,3 +659,147 @@ def total_losses(
         for category, lost in item.losses:
             totals[category] = totals.get(category, Decimal(0)) + lost
     return sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+# What the supervisor's month page flags ---------------------------------------------------------
+
+
+def held_record_ids(*, record_ids: list[int]) -> set[int]:
+    """The records with a score that arrived after the month was submitted or locked (提交后变更)
+    and waits for a decision."""
+    return set(
+        HeldScoreChange.objects.filter(
+            record_id__in=record_ids, status=HeldScoreChange.Status.PENDING
+        ).values_list("record_id", flat=True)
+    )
+
+
+def last_reopening(*, unit: Unit, month: date):
+    """HR's latest reopening of this month (of the unit or a unit above it) while the month is
+    open again: the audit entry, whose reason the supervisor is shown; None otherwise."""
+    from .models import AuditEntry
+
+    latest = (
+        AuditEntry.objects.filter(
+            month_state__unit_id__in=unit.ancestor_ids, month_state__month=month, field="status"
+        )
+        .select_related("changed_by__staff_profile", "month_state__unit")
+        .order_by("-changed_at", "-pk")
+        .first()
+    )
+    if latest is None or latest.new_value != AssessmentMonth.Status.OPEN.label:
+        return None
+    if latest.old_value == AssessmentMonth.Status.SUBMITTED.label and latest.reason == "班组长撤回":
+        return None
+    if latest.changed_by is not None and not can_see_everyone(latest.changed_by):
+        return None  # withdrawn by a supervisor, not reopened by HR
+    return latest
+
+
+# The change log (变更记录) as HR, supervisors and staff read it ----------------------------------
+
+AUDIT_KINDS = {
+    "components": ("考核项目", [*ENTERED_COMPONENTS, "complaint_rate"]),
+    "exam": ("月度考试", ["exam_state", "exam_score"]),
+    "result": ("综合结果", ["composite", "grade", "bonus_coefficient"]),
+    "star": ("服务明星", ["service_star"]),
+    "month": ("月份状态", []),
+}
+FIELD_LABELS = {
+    **ENTERED_LABELS,
+    "exam_state": "考试状态",
+    "exam_score": "月度考试",
+    "complaint_rate": "投诉率",
+    "composite": "综合得分",
+    "grade": "等级",
+    "bonus_coefficient": "奖金系数",
+    "service_star": "服务明星",
+    "status": "月份状态",
+}
+AUDIT_HEADER = ["时间", "月份", "单位", "工号", "姓名", "项目", "原值", "新值", "原因", "操作人"]
+
+
+def audit_entries(
+    *,
+    viewer,
+    unit: Unit | None = None,
+    person: StaffProfile | None = None,
+    month: date | None = None,
+    kind: str = "",
+) -> QuerySet:
+    """Audit entries the viewer may read: HR every one; a supervisor those of the people and
+    units in their scope (never their own record); nobody else any. Filtered by unit subtree,
+    person, month and kind; newest first."""
+    from .models import AuditEntry
+
+    entries = AuditEntry.objects.select_related(
+        "record__profile", "record__unit", "month_state__unit", "changed_by__staff_profile"
+    )
+    if not can_see_everyone(viewer):
+        if not can_view_reports(viewer):
+            return entries.none()
+        units = visible_units(viewer)
+        entries = entries.filter(
+            Q(record__profile__in=visible_profiles(viewer).exclude(user=viewer))
+            | Q(month_state__unit__in=units)
+        )
+    if unit is not None:
+        entries = entries.filter(
+            subtree_condition("record__unit__path", [unit.path])
+            | subtree_condition("month_state__unit__path", [unit.path])
+        )
+    if person is not None:
+        entries = entries.filter(record__profile=person)
+    if month is not None:
+        entries = entries.filter(Q(record__month=month) | Q(month_state__month=month))
+    if kind == "month":
+        entries = entries.filter(month_state__isnull=False)
+    elif kind in AUDIT_KINDS:
+        entries = entries.filter(field__in=AUDIT_KINDS[kind][1])
+    return entries.order_by("-changed_at", "-pk")
+
+
+def audit_row(entry) -> list:
+    """An entry as a row of AUDIT_HEADER (the page and the exports)."""
+    from django.utils import timezone
+
+    if entry.record_id:
+        record = entry.record
+        where = (f"{record.month:%Y-%m}", record.unit.name)
+        who = (record.profile.employee_number, record.profile.name)
+    else:
+        state = entry.month_state
+        where = (f"{state.month:%Y-%m}", state.unit.name)
+        who = ("", "")
+    return [
+        f"{timezone.localtime(entry.changed_at):%Y-%m-%d %H:%M}",
+        *where,
+        *who,
+        FIELD_LABELS.get(entry.field, entry.field),
+        entry.old_value,
+        entry.new_value,
+        entry.reason,
+        entry.cause,
+    ]
+
+
+def own_audit(*, profile: StaffProfile, limit: int = 200) -> list:
+    """The change history of a person's own records (我的考核)."""
+    from .models import AuditEntry
+
+    entries = (
+        AuditEntry.objects.filter(record__profile=profile)
+        .select_related("record__profile", "record__unit", "changed_by__staff_profile")
+        .order_by("-changed_at", "-pk")[:limit]
+    )
+    return [audit_row(entry) for entry in entries]
+
+
+def month_stars(*, user, unit: Unit, month: date) -> list[AssessmentRecord]:
+    """The month's 服务明星 in the unit subtree that the user may see."""
+    return list(
+        AssessmentRecord.objects.in_unit(unit)
+        .filter(month=month, service_star=True, profile__in=visible_profiles(user))
+        .select_related("profile", "unit")
+        .order_by("unit__path", "profile__employee_number")
+    )

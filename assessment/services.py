@@ -6,15 +6,18 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
+from portal.notifications.models import Kind
+from portal.notifications.services import announce
 from portal.organisation.models import StaffProfile, Unit
 from portal.organisation.permissions import (
     can_edit_records,
     can_manage_months,
     is_supervisor_of,
 )
-from portal.organisation.selectors import visible_profiles
+from portal.organisation.selectors import hr_user_ids, supervisor_user_ids, visible_profiles
 from quizzes import results
 
 from .entries import Entry, Problem, parse_component
@@ -22,12 +25,11 @@ from .models import (
     ENTERED_COMPONENTS,
     AssessmentMonth,
     AssessmentRecord,
-    AssessmentScheme,
     AuditEntry,
     HeldScoreChange,
 )
-from .scoring import composite
-from .selectors import held_changes_for
+from .scoring import complaint_rate, composite
+from .selectors import held_changes_for, month_gaps, scheme_for
 
 
 class AssessmentError(Exception):
@@ -36,16 +38,6 @@ class AssessmentError(Exception):
 
 class ConflictError(AssessmentError):
     pass
-
-
-def scheme_for(unit: Unit) -> AssessmentScheme:
-    """The nearest scheme on the unit's path; the default weights where none is set."""
-    ids = unit.ancestor_ids
-    schemes = {s.unit_id: s for s in AssessmentScheme.objects.filter(unit_id__in=ids)}
-    for unit_id in reversed(ids):
-        if unit_id in schemes:
-            return schemes[unit_id]
-    return AssessmentScheme(name="默认考核方案")
 
 
 def month_status(*, unit: Unit, month: date) -> str:
@@ -109,9 +101,12 @@ def create_missing_records(*, people: list[StaffProfile], month: date) -> set[in
 
 def _recompute(record: AssessmentRecord, reason: str, by, entries: list, job: str = "") -> None:
     scheme = scheme_for(record.unit)
+    rate = complaint_rate(complaints=record.complaints, contacts=record.contacts)
     values = {name: getattr(record, name) for name in scheme.weights()}
+    values["complaint_rate"] = rate
     result = composite(values=values, scheme=scheme)
     for field, new in (
+        ("complaint_rate", rate),
         ("composite", result.score),
         ("grade", result.grade),
         ("bonus_coefficient", result.bonus_coefficient),
@@ -129,9 +124,13 @@ def _save(record: AssessmentRecord, entries: list, expected_version: int | None 
             "exam_state",
             "exam_score",
             *ENTERED_COMPONENTS,
+            "complaint_rate",
             "composite",
             "grade",
             "bonus_coefficient",
+            "service_star",
+            "star_votes",
+            "star_note",
         ]
     }
     rows = AssessmentRecord.objects.filter(pk=record.pk)
@@ -219,7 +218,7 @@ def _hold(record, state, score, *, status: str, reason: str, by, job: str) -> No
         pending.update(status=HeldScoreChange.Status.SUPERSEDED, decided_at=timezone.now())
         return
     pending.update(status=HeldScoreChange.Status.SUPERSEDED, decided_at=timezone.now())
-    HeldScoreChange.objects.create(
+    change = HeldScoreChange.objects.create(
         record=record,
         month_status=status,
         exam_state=state,
@@ -227,6 +226,29 @@ def _hold(record, state, score, *, status: str, reason: str, by, job: str) -> No
         reason=reason[:300],
         caused_by=by,
         caused_by_job=(job or "")[:100],
+    )
+    _announce_held(change, record)
+
+
+def _announce_held(change: HeldScoreChange, record: AssessmentRecord) -> None:
+    """提交后变更: the supervisor and HR are told; a locked month's change waits for HR."""
+    locked = change.month_status == AssessmentMonth.Status.LOCKED
+    shown = f"{AssessmentRecord.ExamState(change.exam_state).label} {_text(change.exam_score)}"
+    announce(
+        key=f"held:{change.pk}",
+        kind=Kind.LATE_SCORE,
+        recipient_ids=[*supervisor_user_ids(record.unit), *hr_user_ids()],
+        title=(
+            f"提交后变更：{record.profile.name}{record.month:%Y年%m月}的月度考试成绩"
+            + ("（月份已锁定，待人资决定）" if locked else "")
+        ),
+        body=(
+            f"该月考核{'已锁定' if locked else '已提交'}后才算出新的成绩（{shown.strip()}），"
+            f"未改动考核记录。原因：{change.reason}。"
+            + ("请人资决定重新开放该月或维持原记录。" if locked else "可撤回提交后采用，或不采用。")
+        ),
+        url=reverse("assessment:held_scores"),
+        subject=f"assessment.HeldScoreChange:{change.pk}",
     )
 
 
@@ -318,9 +340,80 @@ def update_components(
                 setattr(record, name, value)
         if not entries:
             return record
+        _check_counts(record)
         _recompute(record, reason, by, entries)
         _save(record, entries, expected_version=expected_version)
         return record
+
+
+def _check_counts(record: AssessmentRecord) -> None:
+    if record.complaints and record.contacts is not None and record.complaints > record.contacts:
+        raise AssessmentError(
+            f"投诉次数（{record.complaints}）不能多于服务客户数（{record.contacts}）：投诉率 = 投诉次数 ÷ 服务客户数。"
+        )
+
+
+# 服务明星 (004: 月初民主选举产生上月服务明星) -----------------------------------------------------
+
+
+def record_service_stars(
+    *, by, unit: Unit, month: date, stars: dict[int, tuple[int | None, str]]
+) -> list[AssessmentRecord]:
+    """The team's election result for `month`: {profile id: (votes, note)} — one or more people,
+    each with a vote count or a note. Whoever of the team was star and is not in `stars` any
+    more is unset. Only in an open month, only people the supervisor enters records for; every
+    change is audited. Returns the records of the stars."""
+    from .selectors import team_people
+
+    if not is_supervisor_of(by, unit) and not by.is_superuser:
+        raise AssessmentError("只有该单位的班组长（或上级）可以录入服务明星。")
+    status = month_status(unit=unit, month=month)
+    if status != AssessmentMonth.Status.OPEN:
+        raise AssessmentError(
+            f"{month:%Y年%m月}的考核已{AssessmentMonth.Status(status).label}，不能再录入服务明星。"
+        )
+    people = list(team_people(by=by, unit=unit))
+    allowed = {person.pk for person in people}
+    outside = set(stars) - allowed
+    if outside:
+        raise AssessmentError("服务明星只能从本单位在职人员中选出。")
+    for votes, note in stars.values():
+        if votes is None and not (note or "").strip():
+            raise AssessmentError("每位服务明星都要填写得票数或评选说明。")
+    chosen = []
+    with transaction.atomic():
+        create_missing_records(people=people, month=month)
+        records = AssessmentRecord.objects.select_for_update().filter(
+            month=month, profile_id__in=allowed
+        )
+        for record in records.select_related("profile"):
+            votes, note = stars.get(record.profile_id, (None, ""))
+            star = record.profile_id in stars
+            new = (star, votes if star else None, (note or "").strip()[:200] if star else "")
+            old = (record.service_star, record.star_votes, record.star_note)
+            if new == old:
+                if star:
+                    chosen.append(record)
+                continue
+            entry = _audit(
+                record, "service_star", _star_text(*old), _star_text(*new), "民主选举服务明星", by
+            )
+            record.service_star, record.star_votes, record.star_note = new
+            _save(record, [entry] if entry else [])
+            if star:
+                chosen.append(record)
+    return chosen
+
+
+def _star_text(star: bool, votes, note: str) -> str:
+    if not star:
+        return "否"
+    parts = ["服务明星"]
+    if votes is not None:
+        parts.append(f"{votes} 票")
+    if note:
+        parts.append(note)
+    return " ".join(parts)
 
 
 # The month's workflow ------------------------------------------------------------------------
@@ -328,14 +421,18 @@ def update_components(
 
 def _change_month(
     *, unit: Unit, month: date, by, to: str, allowed_from: set, reason: str
-) -> AssessmentMonth:
+) -> tuple[AssessmentMonth, AuditEntry | None]:
+    """Move the month to `to`; asking for the state it is already in changes nothing (a lock
+    requested twice locks once) and returns no audit entry."""
     with transaction.atomic():
         state, _ = AssessmentMonth.objects.select_for_update().get_or_create(unit=unit, month=month)
+        if state.status == to:
+            return state, None
         if state.status not in allowed_from:
             raise AssessmentError(
                 f"{unit.name}{month:%Y年%m月}当前为“{state.get_status_display()}”，不能改为“{AssessmentMonth.Status(to).label}”。"
             )
-        AuditEntry.objects.create(
+        entry = AuditEntry.objects.create(
             month_state=state,
             field="status",
             old_value=state.get_status_display(),
@@ -345,7 +442,7 @@ def _change_month(
         )
         state.status, state.changed_by, state.changed_at = to, by, timezone.now()
         state.save()
-        return state
+        return state, entry
 
 
 def _require_supervisor_of(unit: Unit, by, message: str) -> None:
@@ -353,21 +450,72 @@ def _require_supervisor_of(unit: Unit, by, message: str) -> None:
         raise AssessmentError(message)
 
 
-def submit_month(*, unit: Unit, month: date, by) -> AssessmentMonth:
+def _require_status(unit: Unit, month: date, allowed: str, to: str) -> None:
+    """Refuse early (before listing what is incomplete) a change the month's state forbids."""
+    state = AssessmentMonth.objects.filter(unit=unit, month=month).first()
+    current = state.status if state else AssessmentMonth.Status.OPEN
+    if current not in (allowed, to):
+        raise AssessmentError(
+            f"{unit.name}{month:%Y年%m月}当前为“{AssessmentMonth.Status(current).label}”，"
+            f"不能改为“{AssessmentMonth.Status(to).label}”。"
+        )
+
+
+class IncompleteMonth(AssessmentError):
+    """Submitting or locking an incomplete month needs a reason; `gaps` says what is missing."""
+
+    def __init__(self, message: str, gaps):
+        super().__init__(message)
+        self.gaps = gaps
+
+
+def _closing_reason(*, unit: Unit, month: date, base: str, reason: str, now) -> str:
+    """The audit reason for submitting or locking; refused without a reason when incomplete."""
+    gaps = month_gaps(unit=unit, month=month, now=now)
+    reason = (reason or "").strip()
+    if gaps.complete:
+        return f"{base}：{reason}" if reason else base
+    if not reason:
+        raise IncompleteMonth(
+            f"{unit.name}{month:%Y年%m月}的考核尚不完整（{gaps.summary}），"
+            "如仍要继续，请填写原因。",
+            gaps,
+        )
+    return f"{base}（不完整：{gaps.summary}）：{reason}"
+
+
+def submit_month(*, unit: Unit, month: date, by, reason: str = "", now=None) -> AssessmentMonth:
+    """班组长 submits the month. Incomplete (people without an exam result, components missing,
+    exams still open after today) only with a reason; HR is told."""
     _require_supervisor_of(unit, by, "只有该单位的班组长（或上级）可以提交本月考核。")
-    return _change_month(
+    _require_status(unit, month, AssessmentMonth.Status.OPEN, AssessmentMonth.Status.SUBMITTED)
+    text = _closing_reason(
+        unit=unit, month=month, base="班组长提交", reason=reason, now=now or timezone.now()
+    )
+    state, entry = _change_month(
         unit=unit,
         month=month,
         by=by,
         to=AssessmentMonth.Status.SUBMITTED,
         allowed_from={AssessmentMonth.Status.OPEN},
-        reason="班组长提交",
+        reason=text[:300],
     )
+    if entry is not None:
+        announce(
+            key=f"month:{state.pk}:submitted:{entry.pk}",
+            kind=Kind.MONTH_SUBMITTED,
+            recipient_ids=hr_user_ids(),
+            title=f"{unit.name}{month:%Y年%m月}考核已提交",
+            body=f"{entry.cause}提交。{text}",
+            url=f"{reverse('assessment:hr_assessments')}?month={month:%Y-%m}&unit={unit.code}",
+            subject=f"assessment.AssessmentMonth:{state.pk}",
+        )
+    return state
 
 
 def withdraw_month(*, unit: Unit, month: date, by, reason: str) -> AssessmentMonth:
     _require_supervisor_of(unit, by, "只有该单位的班组长（或上级）可以撤回提交。")
-    return _change_month(
+    state, _ = _change_month(
         unit=unit,
         month=month,
         by=by,
@@ -375,27 +523,40 @@ def withdraw_month(*, unit: Unit, month: date, by, reason: str) -> AssessmentMon
         allowed_from={AssessmentMonth.Status.SUBMITTED},
         reason=reason or "班组长撤回",
     )
+    return state
 
 
-def lock_month(*, unit: Unit, month: date, by) -> AssessmentMonth:
+def lock_month(*, unit: Unit, month: date, by, reason: str = "", now=None) -> AssessmentMonth:
+    """人资 locks a submitted month (incomplete only with a reason). A second request for a
+    month already locked changes nothing."""
     if not can_manage_months(by):
         raise AssessmentError("只有人资可以锁定月份。")
-    return _change_month(
+    current = AssessmentMonth.objects.filter(unit=unit, month=month).first()
+    if current is not None and current.status == AssessmentMonth.Status.LOCKED:
+        return current
+    _require_status(unit, month, AssessmentMonth.Status.SUBMITTED, AssessmentMonth.Status.LOCKED)
+    text = _closing_reason(
+        unit=unit, month=month, base="人资锁定", reason=reason, now=now or timezone.now()
+    )
+    state, _ = _change_month(
         unit=unit,
         month=month,
         by=by,
         to=AssessmentMonth.Status.LOCKED,
         allowed_from={AssessmentMonth.Status.SUBMITTED},
-        reason="人资锁定",
+        reason=text[:300],
     )
+    return state
 
 
 def reopen_month(*, unit: Unit, month: date, by, reason: str) -> AssessmentMonth:
+    """人资 reopens a submitted or locked month with a reason, which the supervisors see on the
+    month page and in a notice."""
     if not can_manage_months(by):
         raise AssessmentError("只有人资可以重新开放已锁定的月份。")
     if not (reason or "").strip():
         raise AssessmentError("重新开放必须填写原因。")
-    return _change_month(
+    state, entry = _change_month(
         unit=unit,
         month=month,
         by=by,
@@ -403,6 +564,17 @@ def reopen_month(*, unit: Unit, month: date, by, reason: str) -> AssessmentMonth
         allowed_from={AssessmentMonth.Status.LOCKED, AssessmentMonth.Status.SUBMITTED},
         reason=reason.strip(),
     )
+    if entry is not None:
+        announce(
+            key=f"month:{state.pk}:reopened:{entry.pk}",
+            kind=Kind.MONTH_REOPENED,
+            recipient_ids=supervisor_user_ids(unit),
+            title=f"人资重新开放了{unit.name}{month:%Y年%m月}的考核",
+            body=f"原因：{reason.strip()}",
+            url=f"{reverse('assessment:team_records')}?month={month:%Y-%m}&unit={unit.code}",
+            subject=f"assessment.AssessmentMonth:{state.pk}",
+        )
+    return state
 
 
 # Saving a grid or a sheet ----------------------------------------------------------------------

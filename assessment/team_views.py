@@ -1,6 +1,7 @@
 """考核录入: a supervisor enters the team's month in a grid or from an XLSX sheet (all rows or none),
-and submits or withdraws the month. Reading the page changes nothing; saving (any POST) first
-makes the month's empty record of everyone in the team, so HR sees the whole team."""
+records the team's 服务明星, and submits (after a confirmation page listing what is incomplete)
+or withdraws the month. Reading a page changes nothing; saving (any POST) first makes the
+month's empty record of everyone in the team, so HR sees the whole team."""
 
 from datetime import date
 
@@ -21,10 +22,10 @@ from portal.scope import requested_month, requested_unit
 from . import selectors, services, uploads
 from .entries import Entry, Problem, changed_values
 from .forms import UploadForm
-from .models import COMPONENTS, ENTERED_COMPONENTS, AssessmentMonth
+from .models import ENTERED_COMPONENTS, ENTERED_LABELS, AssessmentMonth
 
 NO_SUPERVISOR_ACCESS = "只有班组长、值长可以使用此功能。"
-LABELS = {name: label for name, label, _ in COMPONENTS}
+LABELS = ENTERED_LABELS
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 supervisors_only = requires(is_supervisor, NO_SUPERVISOR_ACCESS)
@@ -107,10 +108,20 @@ def _records_page(
 ):
     rows = selectors.team_records(by=request.user, unit=unit, month=month)
     status = services.month_status(unit=unit, month=month)
+    grid = _grid(rows, posted, problems)
+    progress = selectors.exam_progress(people=[profile for profile, _ in rows], month=month)
+    held = selectors.held_record_ids(record_ids=[r.pk for _, r in rows if r is not None])
+    for row in grid:
+        row["exam"] = progress[row["profile"].pk]
+        row["late"] = row["record"] is not None and row["record"].pk in held
+    scheme = selectors.scheme_for(unit)
     return render(
         request,
         "assessment/team/records.html",
         {
+            "scheme": scheme,
+            "reopened": selectors.last_reopening(unit=unit, month=month),
+            "late_count": sum(1 for row in grid if row["late"]),
             "unit": unit,
             "units": units,
             "month": month,
@@ -118,7 +129,7 @@ def _records_page(
             "status": status,
             "status_label": AssessmentMonth.Status(status).label,
             "editable": status == AssessmentMonth.Status.OPEN,
-            "grid": _grid(rows, posted, problems),
+            "grid": grid,
             "labels": [LABELS[name] for name in ENTERED_COMPONENTS],
             "problems": problems or [],
             "upload_form": upload_form or UploadForm(),
@@ -161,14 +172,10 @@ def _posted_entries(data, rows, created: set[int]) -> tuple[list[Entry], list[Pr
     return entries, problems
 
 
-def _change_month(request, unit, month, action: str) -> None:
+def _withdraw(request, unit, month) -> None:
     try:
-        if action == "submit_month":
-            services.submit_month(unit=unit, month=month, by=request.user)
-            messages.success(request, f"{unit.name}{month:%Y年%m月}考核已提交，等待人资锁定。")
-        else:
-            services.withdraw_month(unit=unit, month=month, by=request.user, reason="班组长撤回")
-            messages.success(request, f"已撤回{unit.name}{month:%Y年%m月}的提交，可以继续修改。")
+        services.withdraw_month(unit=unit, month=month, by=request.user, reason="班组长撤回")
+        messages.success(request, f"已撤回{unit.name}{month:%Y年%m月}的提交，可以继续修改。")
     except services.AssessmentError as error:
         messages.error(request, str(error))
 
@@ -181,8 +188,8 @@ def records(request):
         return _records_page(request, unit, month, units)
     rows, created = _team_rows(request, unit, month)
     action = request.POST.get("action", "save")
-    if action in ("submit_month", "withdraw_month"):
-        _change_month(request, unit, month, action)
+    if action == "withdraw_month":
+        _withdraw(request, unit, month)
         return redirect(_records_url(unit, month))
     entries, problems = _posted_entries(request.POST, rows, created)
     if entries:
@@ -245,3 +252,103 @@ def records_upload(request):
     else:
         messages.info(request, "表格中的数据与系统中一致，没有需要导入的修改。")
     return redirect(_records_url(unit, month))
+
+
+# Submitting the month: a confirmation page that lists what is incomplete -----------------------
+
+
+@login_required
+@supervisors_only
+def records_submit(request):
+    """GET: what is still missing in the month (people without an exam result and why, missing
+    components, exams closing after today). POST: submit — with a reason when incomplete."""
+    unit, month, _ = _unit_and_month(request)
+    status = services.month_status(unit=unit, month=month)
+    reason = ""
+    if request.method == "POST":
+        reason = request.POST.get("reason", "")
+        try:
+            services.submit_month(unit=unit, month=month, by=request.user, reason=reason)
+        except services.AssessmentError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{unit.name}{month:%Y年%m月}考核已提交，等待人资锁定。")
+            return redirect(_records_url(unit, month))
+    return render(
+        request,
+        "assessment/team/confirm_close.html",
+        {
+            "unit": unit,
+            "month": month,
+            "status": status,
+            "status_label": AssessmentMonth.Status(status).label,
+            "gaps": selectors.month_gaps(unit=unit, month=month, now=timezone.now()),
+            "action_label": "提交本月考核",
+            "action_url": f"{reverse('assessment:team_records_submit')}?month={month:%Y-%m}&unit={unit.code}",
+            "back_url": _records_url(unit, month),
+            "can_act": status == AssessmentMonth.Status.OPEN,
+            "reason": reason,
+            "after": "提交后不能再修改，由人资锁定；提交后才算出的考试成绩不会改动记录，而是标为“提交后变更”待处理。",
+        },
+    )
+
+
+# 服务明星 (民主选举) ------------------------------------------------------------------------------
+
+
+def _posted_stars(data, people) -> tuple[dict, list[str]]:
+    stars, problems = {}, []
+    for person in people:
+        if not data.get(f"star-{person.pk}"):
+            continue
+        raw_votes = (data.get(f"votes-{person.pk}") or "").strip()
+        votes = None
+        if raw_votes:
+            if not raw_votes.isdigit() or int(raw_votes) > 9999:
+                problems.append(f"{person.name}：得票数应为 0–9999 的整数。")
+                continue
+            votes = int(raw_votes)
+        stars[person.pk] = (votes, (data.get(f"note-{person.pk}") or "").strip())
+    return stars, problems
+
+
+@login_required
+@supervisors_only
+def stars(request):
+    """The team's 服务明星 of the month, elected at the start of the next month (民主选举): one or
+    more people, each with the votes or a note."""
+    unit, month, units = _unit_and_month(request)
+    rows = selectors.team_records(by=request.user, unit=unit, month=month)
+    people = [profile for profile, _ in rows]
+    if request.method == "POST":
+        chosen, problems = _posted_stars(request.POST, people)
+        if not problems and not chosen and request.POST.get("confirm_none") != "1":
+            problems.append("请至少选出一位服务明星；若本月不评选，请勾选“本月不评选”。")
+        if not problems:
+            try:
+                services.record_service_stars(by=request.user, unit=unit, month=month, stars=chosen)
+            except services.AssessmentError as error:
+                problems.append(str(error))
+        if not problems:
+            names = "、".join(p.name for p in people if p.pk in chosen) or "无"
+            messages.success(request, f"已保存{unit.name}{month:%Y年%m月}的服务明星：{names}。")
+            return redirect(
+                f"{reverse('assessment:team_stars')}?month={month:%Y-%m}&unit={unit.code}"
+            )
+        for problem in problems:
+            messages.error(request, problem)
+    status = services.month_status(unit=unit, month=month)
+    return render(
+        request,
+        "assessment/team/stars.html",
+        {
+            "unit": unit,
+            "units": units,
+            "month": month,
+            "month_value": f"{month:%Y-%m}",
+            "rows": rows,
+            "editable": status == AssessmentMonth.Status.OPEN,
+            "status_label": AssessmentMonth.Status(status).label,
+            "query": f"month={month:%Y-%m}&unit={unit.code}",
+        },
+    )

@@ -23,12 +23,12 @@ from portal.spreadsheets import (
 )
 
 from .entries import Entry, Problem, changed_values
-from .models import COMPONENTS, ENTERED_COMPONENTS, AssessmentRecord
+from .models import ENTERED_COMPONENTS, ENTERED_LABELS, AssessmentRecord
 from .selectors import existing_employee_numbers, team_records
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_SHEET_ROWS = 5000
-# A team's sheet is 7 columns of at most MAX_SHEET_ROWS people; these leave room for blank and
+# A team's sheet is 8 columns of at most MAX_SHEET_ROWS people; these leave room for blank and
 # styled rows and a few extra columns and sheets. An 817 KB file unpacking to GBs is refused.
 SHEET_LIMITS = XlsxLimits(
     max_file_bytes=MAX_UPLOAD_BYTES,
@@ -38,7 +38,7 @@ SHEET_LIMITS = XlsxLimits(
     max_columns=50,
     max_cells=200_000,
 )
-LABELS = {name: label for name, label, _ in COMPONENTS}
+LABELS = ENTERED_LABELS
 HEADERS = ["工号", "姓名", *[LABELS[name] for name in ENTERED_COMPONENTS]]
 UNREADABLE = (
     "文件无法读取：请上传用本页“下载模板”得到的 .xlsx 文件（不支持 .xls、.csv 或损坏的文件）。"
@@ -63,7 +63,7 @@ def template_workbook(*, rows: list[tuple[StaffProfile, AssessmentRecord | None]
         values = [getattr(record, name) if record else None for name in ENTERED_COMPONENTS]
         # A name that starts with "=" stays a name (never a formula) when the sheet is opened.
         sheet.append(xlsx_row(sheet=sheet, values=[profile.employee_number, profile.name, *values]))
-    for letter, width in zip("ABCDEFG", (10, 10, 10, 10, 8, 10, 10), strict=True):
+    for letter, width in zip("ABCDEFGH", (10, 10, 10, 12, 10, 12, 10, 10), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "C2"
     output = io.BytesIO()

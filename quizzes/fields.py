@@ -1,8 +1,10 @@
-"""Model fields holding a list of choice values (a blueprint section's types and difficulties,
-the uses a blueprint draws). Migrations name them quizzes.fields.*, so they stay here."""
+"""Model fields holding a list of choice values (a blueprint section's types, difficulties and
+case kinds, the uses a blueprint draws). Migrations name them quizzes.fields.*, so they stay here."""
 
 from django import forms
 from django.db import models
+
+from cases.choices import CaseKind
 
 from .bank.choices import Difficulty, QuestionType, QuestionUsage
 
@@ -34,3 +36,7 @@ class DifficultyListField(ChoiceListField):
 
 class QuestionUsageListField(ChoiceListField):
     choices_class = QuestionUsage
+
+
+class CaseKindListField(ChoiceListField):
+    choices_class = CaseKind

@@ -10,11 +10,19 @@ from .bank.choices import (
     QuestionType,
     QuestionUsage,
 )
-from .bank.models import Question, QuestionCategory, QuestionImport, new_import_token
+from .bank.models import (
+    ExclusionGroup,
+    Material,
+    Question,
+    QuestionCategory,
+    QuestionImport,
+    new_import_token,
+)
 from .papers.models import (
     MONTHLY_POLICY_MESSAGE,
     AnswersShown,
     Attempt,
+    AttemptMaterial,
     AttemptQuestion,
     Blueprint,
     BlueprintSection,
@@ -22,6 +30,7 @@ from .papers.models import (
     MarkingEvent,
     MultipleScoring,
     ReviewVisibility,
+    SectionKind,
     default_exam_usages,
 )
 from .practice.models import AnswerRecord, WrongAnswer
@@ -35,12 +44,15 @@ __all__ = [
     "AnswerRecord",
     "AnswersShown",
     "Attempt",
+    "AttemptMaterial",
     "AttemptQuestion",
     "Blueprint",
     "BlueprintSection",
     "Difficulty",
     "Exam",
+    "ExclusionGroup",
     "MarkingEvent",
+    "Material",
     "MultipleScoring",
     "Question",
     "QuestionCategory",
@@ -48,6 +60,7 @@ __all__ = [
     "QuestionType",
     "QuestionUsage",
     "ReviewVisibility",
+    "SectionKind",
     "WrongAnswer",
     "default_exam_usages",  # migrations name it quizzes.models.default_exam_usages
     "new_import_token",  # and quizzes.models.new_import_token

@@ -8,7 +8,9 @@ quizzes that other domains (assessment) may import.
   scheduled (is the month still open for every unit the audience touches?); score-change checks,
   registered with `add_score_change_check`: asked before a re-mark (is the month locked?).
 - What a listener may read about exams: a person's outcome for a month, the month's exam
-  statistics and weakest categories for a unit, a person's attempts with the marks they lost.
+  statistics and weakest categories for a unit, a person's attempts with the marks they lost,
+  why a person has no result yet and which exams are still open (closing a month), and the
+  exams' change log (edits, extensions, cancellations).
 """
 
 from collections.abc import Callable
@@ -23,6 +25,7 @@ from django.utils import timezone
 from portal.organisation.models import StaffProfile
 from portal.organisation.selectors import visible_profiles
 
+from .changes.models import ExamChange
 from .papers.disclosure import disclosures
 from .papers.models import Attempt, AttemptQuestion, Exam
 
@@ -125,11 +128,19 @@ def in_audience(*, exam: Exam, profile: StaffProfile) -> bool:
     return any(profile.unit.path.startswith(path) for path in unit_paths)
 
 
+def counting_exams() -> QuerySet[Exam]:
+    """Exams whose scores may count: every exam but the cancelled ones."""
+    return Exam.objects.exclude(
+        pk__in=ExamChange.objects.filter(kind=ExamChange.Kind.CANCEL).values("exam_id")
+    )
+
+
 def month_outcome(*, profile: StaffProfile, month: date) -> MonthOutcome:
     """The person's monthly exam outcome: the best graded attempt; attempts at exams the person
     scheduled never count."""
     exams = (
-        Exam.objects.filter(month=month)
+        counting_exams()
+        .filter(month=month)
         .exclude(status=Exam.Status.DRAFT)
         .exclude(created_by_id=profile.user_id)
     )
@@ -332,3 +343,158 @@ def attempts_with_losses(*, user, limit: int = 20) -> list[AttemptLosses]:
         share = percentage(attempt.score, attempt.max_score) if attempt.score is not None else None
         result.append(AttemptLosses(attempt, share, items))
     return result
+
+
+# Closing a month: why a person has no result yet, which exams are still open -------------------
+
+NOT_STARTED, SITTING, AWAITING_MARKING = "not_started", "sitting", "awaiting_marking"
+PROGRESS_LABELS = {
+    NOT_STARTED: "未开考",
+    SITTING: "进行中",
+    AWAITING_MARKING: "待阅卷",
+    MISSED: "缺考",
+    GRADED: "已出分",
+    NONE: "无考试",
+}
+
+
+@dataclass(frozen=True)
+class ExamProgress:
+    """Where a person stands in the month's exams: the state that explains a missing result (a
+    graded attempt wins; else sitting, awaiting marking, not started, missed) and the exams."""
+
+    state: str
+    exams: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return PROGRESS_LABELS[self.state]
+
+    @property
+    def has_result(self) -> bool:
+        return self.state in (GRADED, MISSED, NONE)
+
+
+def month_progress(*, profiles: list[StaffProfile], month: date) -> dict[int, ExamProgress]:
+    """For each profile (by pk): why their monthly exam result is (not) there. A fixed number of
+    queries: the month's exams, their audiences, and the attempts of these people."""
+    exams = list(
+        counting_exams()
+        .filter(month=month)
+        .exclude(status=Exam.Status.DRAFT)
+        .prefetch_related("audience_units", "audience_users")
+    )
+    user_ids = [profile.user_id for profile in profiles]
+    attempts: dict[int, list[Attempt]] = {}
+    for attempt in (
+        Attempt.objects.filter(exam__in=exams, user_id__in=user_ids)
+        .exclude(status=Attempt.Status.VOIDED)
+        .only("exam_id", "user_id", "status")
+    ):
+        attempts.setdefault(attempt.user_id, []).append(attempt)
+    order = [GRADED, SITTING, AWAITING_MARKING, NOT_STARTED, MISSED]
+    result = {}
+    for profile in profiles:
+        states: dict[str, list[str]] = {}
+        mine = attempts.get(profile.user_id, [])
+        for exam in exams:
+            if not in_audience(exam=exam, profile=profile):
+                continue
+            sat = [a for a in mine if a.exam_id == exam.pk]
+            state = _exam_state(exam, sat)
+            if state:
+                states.setdefault(state, []).append(exam.title)
+        found = next((state for state in order if state in states), NONE)
+        result[profile.pk] = ExamProgress(found, tuple(states.get(found, ())))
+    return result
+
+
+def _exam_state(exam: Exam, sat: list[Attempt]) -> str:
+    statuses = {attempt.status for attempt in sat}
+    if Attempt.Status.GRADED in statuses:
+        return GRADED
+    if Attempt.Status.IN_PROGRESS in statuses:
+        return SITTING
+    if Attempt.Status.PENDING_REVIEW in statuses:
+        return AWAITING_MARKING
+    if exam.makeup_of_id is not None:
+        return ""  # a make-up nobody took leaves the original exam's state
+    if exam.status == Exam.Status.CLOSED:
+        return MISSED
+    return NOT_STARTED
+
+
+@dataclass(frozen=True)
+class OpenExam:
+    exam_id: int
+    title: str
+    closes_at: object
+
+
+def open_exams(*, month: date, unit_paths: list[str], after) -> list[OpenExam]:
+    """The month's published exams, not cancelled, that close after `after` and whose audience
+    touches these units (an exam for everyone touches every unit)."""
+    exams = (
+        counting_exams()
+        .filter(month=month, status=Exam.Status.PUBLISHED, closes_at__gt=after)
+        .prefetch_related("audience_units")
+        .order_by("closes_at", "pk")
+    )
+    found = []
+    for exam in exams:
+        paths = [unit.path for unit in exam.audience_units.all()]
+        people = [
+            path
+            for path in exam.audience_users.values_list("staff_profile__unit__path", flat=True)
+            if path
+        ]
+        touches = (not paths and not people) or any(
+            mine.startswith(theirs) or theirs.startswith(mine)
+            for mine in unit_paths
+            for theirs in paths
+        )
+        touches = touches or any(p.startswith(mine) for p in people for mine in unit_paths)
+        if touches:
+            found.append(OpenExam(exam.pk, exam.title, exam.closes_at))
+    return found
+
+
+# The exams' change log ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExamChangeRow:
+    exam_id: int
+    exam_title: str
+    month: date | None
+    kind: str
+    summary: str
+    reason: str
+    by: object
+    at: object
+
+
+def exam_changes(*, month: date | None = None, exam_ids=None) -> list[ExamChangeRow]:
+    """The change log of monthly exams (of one month, or of these exams), newest first."""
+    changes = ExamChange.objects.select_related("exam", "changed_by__staff_profile")
+    if month is not None:
+        changes = changes.filter(exam__month=month)
+    if exam_ids is not None:
+        changes = changes.filter(exam_id__in=exam_ids)
+    return [
+        ExamChangeRow(
+            change.exam_id,
+            change.exam.title,
+            change.exam.month,
+            change.get_kind_display(),
+            change.summary,
+            change.reason,
+            change.changed_by,
+            change.changed_at,
+        )
+        for change in changes.order_by("-changed_at", "-pk")
+    ]
+
+
+def is_cancelled(*, exam_id: int) -> bool:
+    return ExamChange.objects.filter(exam_id=exam_id, kind=ExamChange.Kind.CANCEL).exists()

@@ -1,4 +1,5 @@
-"""Admin wiring: question bank, categories, blueprints and exams under one 题库与考试 menu.
+"""Admin wiring: question bank, case-analysis materials, exclusion groups, categories, blueprints
+and exams under one 题库与考试 menu, with the bank report (题库概况).
 
 Only the 培训专责 role (and administrators) hold the quizzes permissions these views check, and only
 they may enter the Wagtail admin at all.
@@ -19,9 +20,16 @@ from wagtail.admin.panels import (
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from .bank import admin_views as bank_admin
-from .bank.filters import QuestionFilterSet
+from .bank import material_admin
+from .bank.filters import MaterialFilterSet, QuestionFilterSet
 from .bank.forms import QuestionCategoryForm, QuestionForm
-from .bank.models import Question, QuestionCategory
+from .bank.material_forms import (
+    ExclusionGroupForm,
+    MaterialForm,
+    SubQuestionForm,
+    SubQuestionFormSet,
+)
+from .bank.models import ExclusionGroup, Material, Question, QuestionCategory
 from .interchange import views as interchange_views
 from .papers import admin_views as papers_admin
 from .papers.forms import BlueprintForm, ExamForm
@@ -42,7 +50,10 @@ class QuestionViewSet(QuizViewSet):
     inspect_view_class = bank_admin.QuestionInspectView
     delete_view_class = bank_admin.QuestionDeleteView
     inspect_view_enabled = True
+    # Question.sort_order_field orders a material's sub-questions, not the question list.
+    sort_order_field = None
     bulk_usage_view_class = bank_admin.QuestionUsageView
+    report_view_class = material_admin.BankReportView
     filterset_class = QuestionFilterSet
     # Plain substring search on the stem and code: exact for Chinese, no index needed.
     search_backend_name = None
@@ -89,10 +100,95 @@ class QuestionViewSet(QuizViewSet):
     def bulk_usage_view(self):
         return self.construct_view(self.bulk_usage_view_class)
 
+    @property
+    def report_view(self):
+        return self.construct_view(self.report_view_class)
+
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
-            path("set-usage/", self.bulk_usage_view, name="bulk_usage")
+            path("set-usage/", self.bulk_usage_view, name="bulk_usage"),
+            path("report/", self.report_view, name="report"),
         ]
+
+
+class SubQuestionPanel(InlinePanel):
+    """The material's sub-questions inline, each with the question editor's answer reading."""
+
+    def get_form_options(self):
+        options = super().get_form_options()
+        options["formsets"][self.relation_name].update(
+            form=SubQuestionForm, formset=SubQuestionFormSet
+        )
+        return options
+
+
+SUBQUESTION_PANELS = [
+    FieldRowPanel([FieldPanel("type"), FieldPanel("default_score"), FieldPanel("status")]),
+    FieldPanel("stem"),
+    FieldPanel("options"),
+    FieldPanel("answer"),
+    FieldPanel("blanks_unordered"),
+    FieldPanel("explanation"),
+]
+
+
+class MaterialViewSet(QuizViewSet):
+    model = Material
+    icon = "doc-full"
+    menu_label = "案例分析材料"
+    index_view_class = material_admin.MaterialIndexView
+    inspect_view_class = material_admin.MaterialInspectView
+    delete_view_class = material_admin.MaterialDeleteView
+    inspect_view_enabled = True
+    filterset_class = MaterialFilterSet
+    search_backend_name = None
+    search_fields = ["title", "code", "text"]
+    ordering = ["code"]
+    list_per_page = 50
+    copy_view_enabled = False
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("code"), FieldPanel("status"), FieldPanel("usage")]),
+            FieldPanel("title"),
+            FieldPanel("text"),
+            FieldRowPanel(
+                [FieldPanel("category"), FieldPanel("difficulty"), FieldPanel("knowledge_point")]
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("case"),
+                    FieldPanel("rules"),
+                    FieldPanel("variant_of"),
+                    FieldPanel("note"),
+                ],
+                heading="案例、规范与变式",
+            ),
+            SubQuestionPanel(
+                "subquestions",
+                panels=SUBQUESTION_PANELS,
+                heading="小题",
+                label="小题",
+                min_num=1,
+                max_num=6,
+            ),
+            MultiFieldPanel([FieldPanel("source"), FieldPanel("quote")], heading="出处"),
+        ],
+        base_form_class=MaterialForm,
+    )
+
+
+class ExclusionGroupViewSet(QuizViewSet):
+    model = ExclusionGroup
+    icon = "link"
+    menu_label = "互斥组"
+    index_view_class = material_admin.ExclusionGroupIndexView
+    search_fields = ["name", "code"]
+    ordering = ["code"]
+    copy_view_enabled = False
+    edit_handler = ObjectList(
+        [FieldPanel("code"), FieldPanel("name"), FieldPanel("codes")],
+        base_form_class=ExclusionGroupForm,
+    )
 
 
 class QuestionCategoryViewSet(QuizViewSet):
@@ -119,9 +215,11 @@ SECTION_PANELS = [
             FieldPanel("sort_order"),
         ]
     ),
+    FieldPanel("kind"),
     FieldPanel("categories", widget=forms.CheckboxSelectMultiple),
     FieldPanel("types"),
     FieldPanel("difficulties"),
+    FieldPanel("case_kinds"),
 ]
 
 
@@ -204,6 +302,8 @@ class QuizAdminGroup(ModelViewSetGroup):
     submenu_hook = "register_quiz_menu_item"
     items = (
         QuestionViewSet("quiz_questions", url_prefix="quizzes/questions"),
+        MaterialViewSet("quiz_materials", url_prefix="quizzes/materials"),
+        ExclusionGroupViewSet("quiz_exclusion_groups", url_prefix="quizzes/exclusion-groups"),
         QuestionCategoryViewSet("quiz_categories", url_prefix="quizzes/categories"),
         BlueprintViewSet("quiz_blueprints", url_prefix="quizzes/blueprints"),
         ExamViewSet("quiz_exams", url_prefix="quizzes/exams"),
@@ -253,6 +353,17 @@ def register_import_menu_item():
         icon_name="upload",
         order=900,
         permission="quizzes.add_question",
+    )
+
+
+@hooks.register("register_quiz_menu_item")
+def register_report_menu_item():
+    return PermissionMenuItem(
+        "题库概况",
+        reverse("quiz_questions:report"),
+        icon_name="table",
+        order=950,
+        permission="quizzes.view_question",
     )
 
 

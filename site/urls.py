@@ -39,6 +39,7 @@ urlpatterns = [
     path("knowledge/", include("cases.urls")),
     path("", include("quizzes.urls")),
     path("", include("assessment.urls")),
+    path("notifications/", include("portal.notifications.urls")),
     path("search/", search_views.search, name="search"),
 ]
 

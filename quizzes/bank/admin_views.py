@@ -70,7 +70,7 @@ class QuestionIndexView(generic.IndexView):
         return buttons
 
     def get_base_queryset(self):
-        return with_usage(super().get_base_queryset().select_related("category"))
+        return with_usage(super().get_base_queryset().select_related("category", "material"))
 
     @cached_property
     def columns(self):
@@ -89,6 +89,12 @@ class QuestionIndexView(generic.IndexView):
             field_column(Question, "difficulty"),
             field_column(Question, "status"),
             field_column(Question, "usage"),
+            Column(
+                "material",
+                label="所属材料",
+                accessor=lambda q: q.material.code if q.material_id else "",
+                sort_key="material__code",
+            ),
             Column("times_drawn", label="抽中次数", sort_key="times_drawn"),
             Column("right_rate", label="答对率", accessor=right_rate_text, sort_key="right_rate"),
         ]

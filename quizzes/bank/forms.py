@@ -145,18 +145,7 @@ class QuestionForm(WagtailAdminModelForm):
         return cleaned
 
     def _clean_quote(self, cleaned) -> None:
-        quote, source = (cleaned.get("quote") or "").strip(), cleaned.get("source")
-        if quote and source is None:
-            self.add_error("source", "填写了原文摘录，请同时选择它的来源文件。")
-        elif quote and source is not None:
-            try:
-                text = read_source(source.file_name)
-            except OSError:
-                text = source.text or ""
-            if squash(quote) not in squash(text):
-                self.add_error(
-                    "quote", f"这段摘录在“{source.title}”中找不到：请逐字复制原文（空白可不同）。"
-                )
+        clean_quote(self, cleaned)
 
     def _update_errors(self, errors):
         # Question.clean() runs the same answer-key check as clean() above; when the form has
@@ -167,6 +156,22 @@ class QuestionForm(WagtailAdminModelForm):
             if not errors.error_dict:
                 return
         super()._update_errors(errors)
+
+
+def clean_quote(form, cleaned) -> None:
+    """A quote must come with its source document and be found in it, verbatim (whitespace aside)."""
+    quote, source = (cleaned.get("quote") or "").strip(), cleaned.get("source")
+    if quote and source is None:
+        form.add_error("source", "填写了原文摘录，请同时选择它的来源文件。")
+    elif quote and source is not None:
+        try:
+            text = read_source(source.file_name)
+        except OSError:
+            text = source.text or ""
+        if squash(quote) not in squash(text):
+            form.add_error(
+                "quote", f"这段摘录在“{source.title}”中找不到：请逐字复制原文（空白可不同）。"
+            )
 
 
 class QuestionCategoryForm(WagtailAdminModelForm):

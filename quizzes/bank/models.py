@@ -1,12 +1,15 @@
-"""The question bank: categories (a tree), questions, and the import batches that created some."""
+"""The question bank: categories (a tree), questions, case-analysis materials (a scenario whose
+sub-questions are questions), exclusion groups of twin questions, and the import batches."""
 
 import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 from wagtail.search import index
 
 from cases.models import CasePage, QAItem, RuleItem, SourceDocument
@@ -205,10 +208,23 @@ class Question(index.Indexed, models.Model):
         default=False,
         help_text="填空题：几个空的答案可以任意顺序填写（如“设计、施工”）。",
     )
+    # A case-analysis sub-question belongs to its material, in order; it is never drawn or
+    # practised on its own (see Material).
+    material = ParentalKey(
+        "Material",
+        verbose_name="所属案例分析材料",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="subquestions",
+    )
+    material_order = models.PositiveSmallIntegerField("小题序号", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 
     objects = QuestionQuerySet.as_manager()
+    # The material editor's inline orders the sub-questions by this field (modelcluster).
+    sort_order_field = "material_order"
 
     search_fields = [
         index.SearchField("stem"),
@@ -230,6 +246,12 @@ class Question(index.Indexed, models.Model):
                 name="question_score_positive",
                 violation_error_message="默认分值必须大于 0。",
             ),
+            models.CheckConstraint(
+                condition=Q(material__isnull=True, material_order__isnull=True)
+                | Q(material__isnull=False, material_order__isnull=False),
+                name="subquestion_has_an_order",
+                violation_error_message="案例分析小题必须有小题序号，单独的试题不能有。",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -242,3 +264,127 @@ class Question(index.Indexed, models.Model):
         errors = validate_answer_key(self.type, self.options, self.answer, self.stem)
         if errors:
             raise ValidationError({"answer": errors})
+
+
+class Material(ClusterableModel):
+    """案例分析材料: an anonymised scenario written from a case, with 2–6 sub-questions.
+
+    The sub-questions are ordinary questions (each with its own score, key, explanation and key
+    points) that point here with their order. A paper, a practice page and a review show the
+    material and its sub-questions as one unit; a sub-question never stands alone in a blueprint's
+    question section or a practice scope.
+    """
+
+    Status = Question.Status
+
+    code = models.SlugField("编码", max_length=80, unique=True)
+    title = models.CharField(
+        "标题", max_length=100, help_text="编辑列表中用的中性标签，不写案例标题（考生看不到）。"
+    )
+    text = models.TextField(
+        "材料", help_text="约 150–600 字的情境，已匿名：不写案例标题、人名、地名和单位名。"
+    )
+    case = models.ForeignKey(
+        CasePage,
+        verbose_name="所依据的案例",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="materials",
+    )
+    rules = models.ManyToManyField(
+        RuleItem, verbose_name="相关规范条目", blank=True, related_name="materials"
+    )
+    category = models.ForeignKey(
+        QuestionCategory, verbose_name="分类", on_delete=models.PROTECT, related_name="materials"
+    )
+    knowledge_point = models.CharField("知识点", max_length=100, blank=True)
+    difficulty = models.PositiveSmallIntegerField(
+        "难度", choices=Difficulty.choices, default=Difficulty.MEDIUM
+    )
+    status = models.CharField(
+        "状态", max_length=10, choices=Question.Status.choices, default=Question.Status.ACTIVE
+    )
+    usage = models.CharField(
+        "用途",
+        max_length=10,
+        choices=QuestionUsage.choices,
+        default=QuestionUsage.BOTH,
+        help_text="练习材料只在案例练习中出现；考试专用材料只进考试；通用材料两处都可用。",
+    )
+    variant_of = models.ForeignKey(
+        "self",
+        verbose_name="变式自",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="variants",
+        help_text="变式材料改动原材料的一个事实，使另一条款或另一种处理方式适用。",
+    )
+    note = models.TextField(
+        "编者按",
+        blank=True,
+        help_text="考生在练习反馈和成绩回顾中可见；变式材料写明改了什么、为什么。",
+    )
+    source = models.ForeignKey(
+        SourceDocument,
+        verbose_name="来源文件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    quote = models.TextField("原文摘录", blank=True)
+    import_batch = models.ForeignKey(
+        QuestionImport,
+        verbose_name="导入批次",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="materials",
+        editable=False,
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "案例分析材料"
+        verbose_name_plural = "案例分析材料"
+        ordering = ["code"]
+        indexes = [models.Index(fields=["status", "category", "difficulty"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(variant_of=F("pk")),
+                name="material_not_its_own_variant",
+                violation_error_message="材料不能是它自己的变式。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="material_has_text",
+                violation_error_message="材料文字不能为空。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class ExclusionGroup(models.Model):
+    """互斥组: questions that ask the same fact (or where one states another's key). One paper
+    never holds two questions of a group, a material's sub-questions included."""
+
+    code = models.SlugField("编码", max_length=80, unique=True)
+    name = models.CharField("名称", max_length=200)
+    questions = models.ManyToManyField(
+        Question, verbose_name="试题", blank=True, related_name="exclusion_groups"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "互斥组"
+        verbose_name_plural = "互斥组"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"

@@ -1,5 +1,6 @@
-"""Read-side queries about the bank: how often each question was drawn and answered right, what
-a question or category still has depending on it, how many questions have each use."""
+"""Read-side queries about the bank: how often each question (and case-analysis material) was
+drawn and answered right, what a question, material or category still has depending on it, how
+many questions have each use."""
 
 from django.db.models import (
     Count,
@@ -14,9 +15,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, NullIf
 
-from ..papers.models import AttemptQuestion
+from ..papers.models import AttemptMaterial, AttemptQuestion
 from ..practice.models import AnswerRecord
-from .models import Question, QuestionCategory
+from .models import Material, Question, QuestionCategory
 
 
 def _count(queryset: QuerySet) -> Coalesce:
@@ -88,3 +89,48 @@ def missing_codes(questions: QuerySet[Question], codes: list[str]) -> list[str]:
     """The codes that name no question among `questions`."""
     found = set(questions.filter(code__in=codes).values_list("code", flat=True))
     return sorted(set(codes) - found)
+
+
+# Case-analysis materials -------------------------------------------------------------------------
+
+
+def materials_with_usage(materials: QuerySet[Material]) -> QuerySet[Material]:
+    """Annotate each material's number of sub-questions and how often it was drawn into a paper
+    (correlated counts, so the two never multiply)."""
+    subquestions = (
+        Question.objects.filter(material=OuterRef("pk"))
+        .order_by()
+        .values("material_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    drawn = (
+        AttemptMaterial.objects.filter(material=OuterRef("pk"))
+        .order_by()
+        .values("material_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return materials.annotate(
+        subquestion_count=Coalesce(Subquery(subquestions, output_field=IntegerField()), Value(0)),
+        times_drawn=Coalesce(Subquery(drawn, output_field=IntegerField()), Value(0)),
+    )
+
+
+def material_subquestions(material: Material) -> list[Question]:
+    """A material's sub-questions in order, with their usage figures (with_usage)."""
+    return list(
+        with_usage(Question.objects.filter(material=material)).order_by("material_order", "pk")
+    )
+
+
+def material_delete_problem(material: Material) -> str:
+    """Why a material may not be deleted ("" when it may): papers or answers hold it."""
+    drawn = AttemptMaterial.objects.filter(material=material).count()
+    answered = AnswerRecord.objects.filter(question__material=material).count()
+    if drawn or answered:
+        return (
+            f"该材料已被抽入 {drawn} 份试卷、小题作答 {answered} 次：删除会丢失答题统计和考生的错题记录。"
+            "不再使用请把状态改为“停用”。"
+        )
+    return ""

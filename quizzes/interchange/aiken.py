@@ -5,7 +5,8 @@
     B. 选项二
     ANSWER: B
 
-Aiken text is plain: markup such as `<html class="cool"> &` stays literal text.
+Aiken text is plain: markup such as `<html class="cool"> &` stays literal text. Aiken has no
+case-analysis materials (a scenario with several sub-questions); we write no Aiken files.
 """
 
 import re

@@ -68,6 +68,27 @@ class ParsedQuestion:
     source_note: str = ""  # 来源 as the file states it (free text)
     title: str = ""  # Moodle question name, kept for the report and for export
     line: int | None = None  # where the question starts in the file
+    # A case-analysis sub-question: the material it belongs to, as the file names it (a
+    # spreadsheet's 材料编号, our Moodle category), and the material's text and title as given
+    # with this question (a spreadsheet gives them on one row of the material's rows).
+    material_key: str = ""
+    material_text: str = ""
+    material_title: str = ""
+
+
+@dataclass
+class ParsedMaterial:
+    """A case-analysis material as read from a file: its text and its sub-questions, in order."""
+
+    key: str  # the file's name for it (材料编号); an export writes the material's code
+    text: str = ""
+    title: str = ""
+    line: int | None = None  # where it starts in the file
+    questions: list[ParsedQuestion] = field(default_factory=list)
+
+    @property
+    def category_path(self) -> str:
+        return self.questions[0].category_path if self.questions else ""
 
 
 @dataclass
@@ -77,6 +98,12 @@ class ParseResult:
     issues: list[ImportIssue] = field(default_factory=list)
     # Category paths the file declares, including empty ones (Moodle XML category records).
     categories: list[str] = field(default_factory=list)
+    # Case-analysis materials with their sub-questions (which are not in `questions`).
+    materials: list[ParsedMaterial] = field(default_factory=list)
+
+    def all_questions(self) -> list[ParsedQuestion]:
+        """Every question read: the single ones, then each material's sub-questions."""
+        return [*self.questions, *(q for m in self.materials for q in m.questions)]
 
     @property
     def errors(self) -> list[ImportIssue]:

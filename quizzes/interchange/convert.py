@@ -1,5 +1,6 @@
 """Bank questions in the neutral shape every writer consumes (base.ParsedQuestion): the one
-converter, for spreadsheets, Moodle XML and GIFT alike."""
+converter, for spreadsheets, Moodle XML and GIFT alike. A case-analysis sub-question carries its
+material's code, text and title."""
 
 from collections.abc import Iterable
 
@@ -20,6 +21,7 @@ def parsed_from_question(question: Question) -> ParsedQuestion:
         path = question.category.path
     except ObjectDoesNotExist:  # an unsaved question without a category
         path = ""
+    material = question.material if question.material_id else None
     return ParsedQuestion(
         type=question.type,
         stem=question.stem,
@@ -32,13 +34,16 @@ def parsed_from_question(question: Question) -> ParsedQuestion:
         score=question.default_score,
         source_note=source_note,
         title=question.code or "",
+        material_key=material.code if material else "",
+        material_text=material.text if material else "",
+        material_title=material.title if material else "",
     )
 
 
 def as_parsed(questions: Iterable) -> list[ParsedQuestion]:
     """Writers accept bank questions (a queryset or a list) or parsed ones alike."""
     if isinstance(questions, QuerySet):
-        questions = questions.select_related("category", "source").defer("source__text")
+        questions = questions.select_related("category", "source", "material").defer("source__text")
     return [
         question if isinstance(question, ParsedQuestion) else parsed_from_question(question)
         for question in questions

@@ -9,7 +9,9 @@ choice; `=…->…`: matching; T/F: true/false; else short answer), `#` starts a
 
 The writer writes what this reader and Moodle read back the same. GIFT has no multi-blank short
 answer, so a fill-in-the-blank question with several blanks cannot be written: it becomes a `//`
-comment in the file and is listed in `skipped` (use Moodle XML for those).
+comment in the file and is listed in `skipped` (use Moodle XML for those). GIFT has no way to hold
+a case-analysis material with its sub-questions either: each sub-question is named the same way,
+never dropped silently (use Moodle XML or XLSX).
 """
 
 import html
@@ -294,9 +296,18 @@ def _answer_block(question: ParsedQuestion, explanation: str, text_format: str) 
     return "{" + feedback + "}"
 
 
+def _left_out_subquestion(question: ParsedQuestion) -> str:
+    title = clean_text(question.title or "").replace("\n", " ")
+    return (
+        f"// 未导出：{title} 是案例分析材料“{question.material_key}”的小题，GIFT 格式无法表示"
+        "材料（一段情境带几道小题），请改用 Moodle XML 或 Excel 格式导出。\n\n"
+    )
+
+
 def export(questions: Iterable, skipped: list | None = None) -> bytes:
-    """Questions as a GIFT file. Those GIFT cannot hold (fill-in-the-blank with several blanks)
-    are written as a comment and appended to `skipped` when a list is given."""
+    """Questions as a GIFT file. Those GIFT cannot hold (fill-in-the-blank with several blanks, a
+    case-analysis material's sub-questions) are written as a comment naming each and appended to
+    `skipped` when a list is given."""
     parsed = as_parsed(questions)
     by_category: dict[str, list[ParsedQuestion]] = {"": []}
     for question in parsed:
@@ -306,6 +317,11 @@ def export(questions: Iterable, skipped: list | None = None) -> bytes:
         if path:
             chunks.append(f"$CATEGORY: {moodle_category_path(path)}\n\n")
         for question in members:
+            if question.material_key:
+                chunks.append(_left_out_subquestion(question))
+                if skipped is not None:
+                    skipped.append(question)
+                continue
             explanation = question.explanation
             if question.type == QuestionType.SHORT:
                 explanation = join_key_points(explanation, list(question.answer))

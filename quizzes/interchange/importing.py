@@ -3,26 +3,37 @@
 A question counts as a duplicate when its stem, normalised as grading compares free text (width,
 case, punctuation, spaces, Traditional/Simplified), equals another's in the same category. Against
 the bank, a duplicate updates the existing question if the file says something different, and is
-left alone otherwise; within the file, the later row is skipped.
+left alone otherwise; within the file, the later row is skipped. Case-analysis materials and their
+sub-questions are matched and written by material_import.py.
 """
 
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.search.backends import get_search_backend
 
 from ..bank.answers import validate_answer_key
 from ..bank.choices import Difficulty, QuestionType
 from ..bank.models import Question, QuestionCategory, QuestionImport
-from ..papers.grading import normalise_text
-from .base import ImportIssue, ParsedQuestion, ParseResult, Severity
-from .formats import FORMATS
+from .base import ImportIssue, ParsedMaterial, ParsedQuestion, ParseResult, Severity
+from .material_import import plan_materials, write_materials
+from .plan import (
+    BANK_FIELDS,
+    CONTENT_FIELDS,
+    KEEP_REPEATED_STEMS,
+    NOT_CARRIED,
+    Action,
+    ImportPreview,
+    ImportRefused,
+    PlannedQuestion,
+    differs,
+    stem_key,
+)
 
 DEFAULT_CATEGORY = "导入试题"
 CATEGORY_NAME_MAX = 100
@@ -31,188 +42,6 @@ KNOWLEDGE_POINT_MAX = 100
 SOURCE_NOTE_MAX = 200
 MAX_SCORE = Decimal("999.99")
 BULK_BATCH = 500
-# Formats whose questions have their own identity in the LMS they come from (see build_preview).
-KEEP_REPEATED_STEMS = {"moodlexml", "gift", "aiken"}
-# What a format cannot say: such a field neither counts as a difference from the bank nor
-# overwrites it on update (a GIFT file knows nothing of difficulty, so it keeps the bank's).
-NOT_CARRIED = {
-    "gift": {"difficulty", "knowledge_point", "score", "source_note"},
-    "aiken": {"difficulty", "knowledge_point", "score", "source_note", "explanation"},
-}
-
-
-class Action:
-    CREATE = "create"
-    UPDATE = "update"
-    UNCHANGED = "unchanged"
-    SKIP = "skip"
-
-
-ACTION_LABELS = {
-    Action.CREATE: "新建",
-    Action.UPDATE: "更新",
-    Action.UNCHANGED: "不变",
-    Action.SKIP: "跳过",
-}
-
-
-class ImportRefused(Exception):
-    """The import cannot be written (errors in the file, or it was already applied)."""
-
-
-@dataclass
-class PlannedQuestion:
-    parsed: ParsedQuestion
-    category_path: str
-    action: str
-    existing_id: int | None = None
-    existing_code: str = ""
-    duplicate_of_line: int | None = None  # within the file: the row this one repeats
-    status: str = Question.Status.ACTIVE
-
-    @property
-    def type_label(self) -> str:
-        return QuestionType(self.parsed.type).label
-
-    @property
-    def action_label(self) -> str:
-        return ACTION_LABELS[self.action]
-
-    @property
-    def duplicate_note(self) -> str:
-        """What happens to a duplicate, in words, for the preview."""
-        if self.action == Action.SKIP:
-            return f"与第 {self.duplicate_of_line} 行题干相同（同一分类），本行跳过"
-        if self.action == Action.CREATE and self.duplicate_of_line is not None:
-            return f"与第 {self.duplicate_of_line} 行题干相同（同一分类），作为另一道题新建"
-        if self.action == Action.UPDATE:
-            return f"题库中已有（{self.existing_code}），内容不同，将更新"
-        if self.action == Action.UNCHANGED:
-            return f"题库中已有（{self.existing_code}），内容相同，不变"
-        return ""
-
-
-@dataclass
-class TypeCount:
-    type: str
-    label: str
-    create: int = 0
-    update: int = 0
-    unchanged: int = 0
-    skip: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.create + self.update + self.unchanged + self.skip
-
-
-@dataclass
-class ImportPreview:
-    format: str
-    planned: list[PlannedQuestion] = field(default_factory=list)
-    issues: list[ImportIssue] = field(default_factory=list)
-    category_paths: list[str] = field(default_factory=list)  # every category the import needs
-    new_categories: list[str] = field(default_factory=list)  # of those, the ones to create
-
-    @property
-    def format_label(self) -> str:
-        spec = FORMATS.get(self.format)
-        return spec.label if spec else self.format
-
-    @property
-    def errors(self) -> list[ImportIssue]:
-        return [issue for issue in self.issues if issue.severity == Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[ImportIssue]:
-        return [issue for issue in self.issues if issue.severity == Severity.WARNING]
-
-    @property
-    def unsupported(self) -> list[ImportIssue]:
-        return [issue for issue in self.issues if issue.severity == Severity.UNSUPPORTED]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def duplicates(self) -> list[PlannedQuestion]:
-        return [
-            item
-            for item in self.planned
-            if item.action != Action.CREATE or item.duplicate_of_line is not None
-        ]
-
-    def count(self, action: str) -> int:
-        return sum(1 for item in self.planned if item.action == action)
-
-    def type_counts(self) -> list[TypeCount]:
-        counts = {qtype: TypeCount(qtype.value, qtype.label) for qtype in QuestionType}
-        for item in self.planned:
-            row = counts[QuestionType(item.parsed.type)]
-            setattr(row, item.action, getattr(row, item.action) + 1)
-        return [row for row in counts.values() if row.total]
-
-    def totals(self) -> TypeCount:
-        total = TypeCount("", "合计")
-        for row in self.type_counts():
-            for action in (Action.CREATE, Action.UPDATE, Action.UNCHANGED, Action.SKIP):
-                setattr(total, action, getattr(total, action) + getattr(row, action))
-        return total
-
-    def unsupported_counts(self) -> list[tuple[str, int]]:
-        return sorted(Counter(issue.question_type for issue in self.unsupported).items())
-
-    def summary_lines(self) -> list[str]:
-        """The preview in words (the command prints these; the admin page shows a table)."""
-        lines = [f"格式：{self.format_label}"]
-        for row in [*self.type_counts(), self.totals()]:
-            lines.append(
-                f"  {row.label}：新建 {row.create}，更新 {row.update}，"
-                f"不变 {row.unchanged}，跳过 {row.skip}"
-            )
-        if self.new_categories:
-            lines.append("将新建分类：" + "、".join(self.new_categories))
-        if self.duplicates:
-            lines.append(f"重复的题目（{len(self.duplicates)} 道）：")
-            for item in self.duplicates:
-                lines.append(
-                    f"  第 {item.parsed.line} 行 [{item.type_label}] "
-                    f"{item.parsed.stem[:30]} — {item.duplicate_note}"
-                )
-        if self.unsupported:
-            lines.append(f"不支持的题型，未导入（{len(self.unsupported)} 道）：")
-            lines += [f"  {issue}" for issue in self.unsupported]
-        if self.warnings:
-            lines.append(f"提示（{len(self.warnings)} 条）：")
-            lines += [f"  {issue}" for issue in self.warnings]
-        if self.errors:
-            lines.append(f"错误（{len(self.errors)} 处，改正后才能导入）：")
-            lines += [f"  {issue}" for issue in self.errors]
-        return lines
-
-    def report(self) -> dict:
-        return {
-            "format": self.format,
-            "counts": {
-                row.type: {
-                    Action.CREATE: row.create,
-                    Action.UPDATE: row.update,
-                    Action.UNCHANGED: row.unchanged,
-                    Action.SKIP: row.skip,
-                }
-                for row in self.type_counts()
-            },
-            "new_categories": self.new_categories,
-            "duplicates": [
-                {"line": item.parsed.line, "action": item.action, "note": item.duplicate_note}
-                for item in self.duplicates
-            ],
-            "unsupported": [str(issue) for issue in self.unsupported],
-            "warnings": [str(issue) for issue in self.warnings],
-        }
-
-
 # Preview ----------------------------------------------------------------------------------------
 
 
@@ -252,38 +81,6 @@ def question_problems(question: ParsedQuestion) -> list[str]:
     return problems
 
 
-def stem_key(stem: str) -> str:
-    return normalise_text(stem) or (stem or "").strip()
-
-
-def _differs(question: ParsedQuestion, existing: dict, not_carried: set[str]) -> bool:
-    source_names = {
-        existing["source_note"],
-        existing["source__file_name"],
-        existing["source__title"],
-    }
-    checks = {
-        "explanation": lambda: (
-            (question.explanation or "").strip() != (existing["explanation"] or "").strip()
-        ),
-        "knowledge_point": lambda: (question.knowledge_point or "") != existing["knowledge_point"],
-        "difficulty": lambda: question.difficulty != existing["difficulty"],
-        "score": lambda: (
-            question.score is not None and Decimal(question.score) != existing["default_score"]
-        ),
-        "source_note": lambda: (
-            bool(question.source_note) and question.source_note not in source_names
-        ),
-    }
-    return (
-        question.type != existing["type"]
-        or question.stem.strip() != existing["stem"].strip()
-        or list(question.options or []) != list(existing["options"] or [])
-        or list(question.answer or []) != list(existing["answer"] or [])
-        or any(check() for name, check in checks.items() if name not in not_carried)
-    )
-
-
 def _candidates(
     result: ParseResult, preview: ImportPreview, final_path
 ) -> list[tuple[ParsedQuestion, str]]:
@@ -299,6 +96,28 @@ def _candidates(
             preview.issues.append(ImportIssue(message, question.line, None, Severity.ERROR))
         if not problems:
             candidates.append((question, path))
+    return candidates
+
+
+def _material_candidates(
+    result: ParseResult, preview: ImportPreview, final_path
+) -> list[tuple[ParsedMaterial, str]]:
+    """The file's materials that may enter the bank (every sub-question valid), with the category
+    their sub-questions go to; the others' problems go into the preview, naming the material."""
+    candidates = []
+    for material in result.materials:
+        path = final_path(material.category_path)
+        problems = [
+            (question.line, f"材料“{material.key}”的小题：{message}")
+            for question in material.questions
+            for message in question_problems(question)
+        ]
+        if problem := category_problem(path):
+            problems.append((material.line, problem))
+        for line, message in problems:
+            preview.issues.append(ImportIssue(message, line, None, Severity.ERROR))
+        if not problems and material.questions and material.text.strip():
+            candidates.append((material, path))
     return candidates
 
 
@@ -324,34 +143,17 @@ def _plan_categories(result: ParseResult, preview: ImportPreview, candidates, fi
     preview.new_categories = sorted(wanted - existing_paths)
 
 
-# What a file can say about a question (compared with the bank, written on update).
-CONTENT_FIELDS = (
-    "type",
-    "stem",
-    "options",
-    "answer",
-    "explanation",
-    "knowledge_point",
-    "difficulty",
-    "default_score",
-    "source_note",
-)
-BANK_FIELDS = (
-    "pk",
-    "code",
-    "category__path",
-    *CONTENT_FIELDS,
-    "source__file_name",
-    "source__title",
-)
-
-
 def _bank_by_stem(paths: list[str]) -> dict[tuple[str, str], list[dict]]:
     """The bank's questions in these categories, by (category, normalised stem), oldest first."""
     bank: dict[tuple[str, str], list[dict]] = {}
     if not paths:
         return bank
-    rows = Question.objects.filter(category__path__in=paths).order_by("pk").values(*BANK_FIELDS)
+    # A material's sub-questions are matched within their material (material_import.py).
+    rows = (
+        Question.objects.filter(category__path__in=paths, material__isnull=True)
+        .order_by("pk")
+        .values(*BANK_FIELDS)
+    )
     for row in rows:
         bank.setdefault((row["category__path"], stem_key(row["stem"])), []).append(row)
     return bank
@@ -370,8 +172,8 @@ def _plan(question, path, *, earlier, matches, new_status, result, preview) -> P
         _warn(preview, "简答题没有答题要点：以草稿状态导入，请补充要点后再启用。", question.line)
     if len(earlier) < len(matches):
         existing = matches[len(earlier)]
-        differs = _differs(question, existing, NOT_CARRIED.get(result.format, set()))
-        action = Action.UPDATE if differs else Action.UNCHANGED
+        changed = differs(question, existing, NOT_CARRIED.get(result.format, set()))
+        action = Action.UPDATE if changed else Action.UNCHANGED
         return PlannedQuestion(
             question, path, action, existing_id=existing["pk"], existing_code=existing["code"]
         )
@@ -408,7 +210,8 @@ def build_preview(
         return path or default
 
     candidates = _candidates(result, preview, final_path)
-    _plan_categories(result, preview, candidates, final_path)
+    materials = _material_candidates(result, preview, final_path)
+    _plan_categories(result, preview, [*candidates, *materials], final_path)
     bank = _bank_by_stem(preview.category_paths)
     # The n-th question of the file with a given stem matches the n-th such question of the bank,
     # so a bank that holds the same stem twice in one category round-trips. Beyond those, a
@@ -430,6 +233,7 @@ def build_preview(
             )
         )
         earlier.append(question.line)
+    plan_materials(preview, materials, new_status=new_status, fmt=result.format)
     return preview
 
 
@@ -504,7 +308,10 @@ def _free_codes(batch: QuestionImport, count: int):
 
 
 def _create(preview: ImportPreview, batch: QuestionImport, categories) -> list[Question]:
-    creating = [item for item in preview.planned if item.action == Action.CREATE]
+    """The new single questions (a material's new sub-questions: material_import.py)."""
+    creating = [
+        item for item in preview.planned if item.action == Action.CREATE and item.material is None
+    ]
     codes = _free_codes(batch, len(creating))
     return Question.objects.bulk_create(
         [
@@ -568,7 +375,9 @@ def _update(preview: ImportPreview, now) -> list[Question]:
     return updated
 
 
-def _record_batch(batch, preview: ImportPreview, created, updated, filename: str, now) -> None:
+def _record_batch(
+    batch, preview: ImportPreview, created, updated, filename: str, now, materials=((), ())
+) -> None:
     batch.format = preview.format
     batch.status = QuestionImport.Status.APPLIED
     batch.applied_at = now
@@ -581,6 +390,8 @@ def _record_batch(batch, preview: ImportPreview, created, updated, filename: str
         **preview.report(),
         "created": [question.code for question in created],
         "updated": sorted(question.code for question in updated),
+        "materials_created": [material.code for material in materials[0]],
+        "materials_updated": sorted(material.code for material in materials[1]),
     }
     if filename:
         batch.file_name = filename[:255]
@@ -612,11 +423,23 @@ def apply_import(
         categories = ensure_categories(preview.category_paths)
         now = timezone.now()
         created = _create(preview, batch, categories)
+        new_materials, changed_materials, subquestions = write_materials(
+            preview, batch, categories, now
+        )
+        created += subquestions
         updated = _update(preview, now)
         if created or updated:
             # bulk_create and bulk_update send no signals: keep Wagtail's search index current.
             get_search_backend().add_bulk(Question, [*created, *updated])
-        _record_batch(batch, preview, created, updated, filename, now)
+        _record_batch(
+            batch,
+            preview,
+            created,
+            updated,
+            filename,
+            now,
+            materials=(new_materials, changed_materials),
+        )
     return batch
 
 
@@ -632,9 +455,10 @@ def questions_for_export(
 ) -> QuerySet[Question]:
     """The bank, or the part of it matching the filters (a category includes its subtree)."""
     questions = (
-        Question.objects.select_related("category", "source")
+        Question.objects.select_related("category", "source", "material")
         .defer("source__text")  # the whole source document is not needed, only its name
-        .order_by("category__path", "code")
+        # A material's sub-questions together, in their order.
+        .order_by("category__path", Coalesce("material__code", "code"), "material_order", "code")
     )
     if category is not None:
         questions = questions.in_category(category)

@@ -5,6 +5,12 @@ fetches anything; each <question> is mapped by moodle_common, and any type we do
 reported by name and line. Writer: one category record per category path, then its questions;
 a fill-in-the-blank question with one blank is a Moodle short answer, with several blanks a Moodle
 cloze question with one SHORTANSWER part per blank (read back by this reader).
+
+Case-analysis materials (Moodle has no such question type): each sub-question is a question of
+its own, in a subcategory named after its material ("案例分析材料 <code>：<title>", under the
+material's category), whose question text is the material, then the sub-question:
+"【材料】<material>\n\n【小题】<stem>". The reader regroups the questions of such a category
+into one material, in file order, and does not create the category itself.
 """
 
 import re
@@ -18,6 +24,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from ..bank.answers import BLANK
 from ..bank.choices import QuestionType
+from . import materials
 from . import moodle_common as common
 from .base import ParsedQuestion, ParseResult
 from .convert import as_parsed
@@ -45,6 +52,10 @@ CLOZE_CASE_SENSITIVE = {"SHORTANSWER_C", "SAC", "MWC"}
 _CLOZE_START = re.compile(r"\{(\d*):([A-Z_]+):")
 _CLOZE_UNESCAPE = re.compile(r"\\([}#~/\"\\])")
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+# A case-analysis material's category and its questions' text (see the module docstring).
+MATERIAL_CATEGORY = "案例分析材料 "
+_MATERIAL_NAME = re.compile(r"^案例分析材料 (?P<key>[^：\s]+)：?(?P<title>.*)$")
+MATERIAL_MARK, SUBQUESTION_MARK = "【材料】", "【小题】"
 
 
 # Reading ------------------------------------------------------------------------------------
@@ -153,7 +164,7 @@ def parse(data: bytes) -> ParseResult:
     if root.tag != "quiz":
         result.error(f"根元素是 <{root.tag[:30]}>，不是 <quiz>：这不是 Moodle XML 题库文件。", 1)
         return result
-    current_category = ""
+    current_category, material = "", None
     for element in root:
         if element.tag != "question":
             continue
@@ -161,6 +172,7 @@ def parse(data: bytes) -> ParseResult:
         qtype = (element.get("type") or "").strip()
         if qtype == "category":
             current_category = category_path(_child_text(element, "category"))
+            current_category, material = _material_category(current_category)
             common.add_category(result, current_category)
             continue
         title = clean_text(_child_text(element, "name"))
@@ -170,10 +182,33 @@ def parse(data: bytes) -> ParseResult:
         if qtype not in SUPPORTED:
             result.skip_unsupported(qtype, line, title)
             continue
-        common.accept(result, _read_question(element, qtype, result, line, title, current_category))
-    if not result.questions and not result.issues and not result.categories:
+        question = _read_question(element, qtype, result, line, title, current_category)
+        if question is not None and material is not None:
+            _as_subquestion(question, *material)
+        common.accept(result, question)
+    materials.gather(result, where="Moodle 材料分类")
+    if not result.all_questions() and not result.issues and not result.categories:
         result.error("文件中没有题目。", 1)
     return result
+
+
+def _material_category(path: str) -> tuple[str, tuple[str, str] | None]:
+    """A category named after a case-analysis material: (its parent, (code, title)); any other
+    category: (itself, None)."""
+    parent, _, name = path.rpartition("/")
+    match = _MATERIAL_NAME.match(name)
+    if match is None:
+        return path, None
+    return parent, (match.group("key"), match.group("title").strip())
+
+
+def _as_subquestion(question: ParsedQuestion, key: str, title: str) -> None:
+    """A question of a material's category: its text is the material, then the sub-question."""
+    question.material_key, question.material_title = key, title
+    text = question.stem
+    if text.startswith(MATERIAL_MARK) and SUBQUESTION_MARK in text:
+        material, _, stem = text[len(MATERIAL_MARK) :].partition(SUBQUESTION_MARK)
+        question.material_text, question.stem = material.strip(), stem.strip()
 
 
 def _read_question(element, qtype, result, line, title, category) -> ParsedQuestion | None:
@@ -388,7 +423,7 @@ def _shortanswer_escape(text: str) -> str:
 def _question_element(root, question: ParsedQuestion, moodle_type: str, stem: str, used_ids):
     element = ET.SubElement(root, "question", {"type": moodle_type})
     _text_node(element, "name", question.title or question.stem[:40], None)
-    _text_node(element, "questiontext", stem)
+    _text_node(element, "questiontext", _with_material(question, stem))
     _text_node(element, "generalfeedback", question.explanation)
     score = question.score if question.score is not None else Decimal(1)
     ET.SubElement(element, "defaultgrade").text = f"{Decimal(score):f}"
@@ -412,6 +447,22 @@ def _add_tags(element, question: ParsedQuestion) -> None:
     for tag in tags:
         tag_node = ET.SubElement(node, "tag")
         ET.SubElement(tag_node, "text").text = _xml_safe(tag)
+
+
+def _with_material(question: ParsedQuestion, stem: str) -> str:
+    """A sub-question's text: its material, then the sub-question itself."""
+    if not question.material_key:
+        return stem
+    return f"{MATERIAL_MARK}{question.material_text}\n\n{SUBQUESTION_MARK}{stem}"
+
+
+def _category_of(question: ParsedQuestion) -> str:
+    """Where a question goes: its category, or, for a sub-question, its material's category."""
+    if not question.material_key:
+        return question.category_path
+    title = (question.material_title or "").replace("/", "／").replace("\n", " ").strip()
+    name = f"{MATERIAL_CATEGORY}{question.material_key}：{title}"
+    return f"{question.category_path}/{name}" if question.category_path else name
 
 
 def _write_question(root, question: ParsedQuestion, used_ids: set) -> None:
@@ -470,7 +521,7 @@ def export(questions: Iterable, skipped: list | None = None) -> bytes:
     # Questions without a category go first: after a category record they would land in it.
     by_category: dict[str, list[ParsedQuestion]] = {"": []}
     for question in parsed:
-        by_category.setdefault(question.category_path, []).append(question)
+        by_category.setdefault(_category_of(question), []).append(question)
     for path, members in by_category.items():
         if path:
             category = ET.SubElement(root, "question", {"type": "category"})

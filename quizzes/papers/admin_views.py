@@ -17,8 +17,8 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button, MenuItem
 
 from ..admin_base import GuardedDeleteView, RowTitleColumn, field_column
-from ..bank.models import Question
-from .drawing import DrawError, draw_paper
+from ..bank.models import ExclusionGroup, Material, Question
+from .drawing import Avoided, DrawError, DrawnQuestion, DrawReport, draw_paper
 from .models import Blueprint
 from .selectors import (
     blueprint_delete_problem,
@@ -96,10 +96,11 @@ class BlueprintEditView(generic.EditView):
 @dataclass
 class SectionCheck:
     title: str
-    wanted: int
+    wanted: int  # questions, or materials for a case-analysis section
     pool: int
-    drawn: list[Question]
-    score_per_question: Decimal
+    drawn: list[DrawnQuestion]
+    score_per_question: Decimal  # per question, or each material's total
+    draws_materials: bool = False
 
     @property
     def shortfall(self) -> int:
@@ -107,7 +108,58 @@ class SectionCheck:
 
     @property
     def score(self) -> Decimal:
-        return self.score_per_question * len(self.drawn)
+        return sum((item.score for item in self.drawn), Decimal(0))
+
+    @property
+    def questions(self) -> list[Question]:
+        return [item.question for item in self.drawn]
+
+    @property
+    def materials(self) -> list[tuple[Material, list[Question]]]:
+        """A case-analysis section's materials, each with its sub-questions, in paper order."""
+        grouped: dict[int, tuple[Material, list[Question]]] = {}
+        for item in self.drawn:
+            if item.material is not None:
+                grouped.setdefault(item.material.pk, (item.material, []))[1].append(item.question)
+        return list(grouped.values())
+
+    @property
+    def unit(self) -> str:
+        return "份" if self.draws_materials else "道"
+
+
+@dataclass
+class AvoidedLine:
+    section_title: str
+    text: str
+
+
+def avoided_lines(avoided: list[Avoided]) -> list[AvoidedLine]:
+    """What the draw passed over, in words: the question or material left out and why (three
+    queries for the names, whatever the number)."""
+    avoided = list(dict.fromkeys(avoided))
+    question_ids = {a.question_id for a in avoided} | {a.with_question_id for a in avoided}
+    questions = Question.objects.only("code").in_bulk([pk for pk in question_ids if pk])
+    materials = Material.objects.only("code", "title").in_bulk(
+        [a.material_id for a in avoided if a.material_id]
+    )
+    groups = ExclusionGroup.objects.only("name").in_bulk(
+        [a.group_id for a in avoided if a.group_id]
+    )
+    lines = []
+    for item in avoided:
+        left_out = (
+            f"材料 {materials[item.material_id].code}"
+            if item.material_id
+            else f"试题 {questions[item.question_id].code}"
+        )
+        if item.group_id is None:
+            why = "与本卷已抽的一份材料依据同一个案例"
+        else:
+            other = questions[item.with_question_id].code
+            why = f"与本卷已抽的 {other} 同属互斥组“{groups[item.group_id].name}”"
+        lines.append(AvoidedLine(item.section_title, f"未抽 {left_out}：{why}"))
+    return lines
 
 
 class BlueprintCheckView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -144,9 +196,9 @@ class BlueprintCheckView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Temp
         context = super().get_context_data(**kwargs)
         seed = secrets.randbits(32)
         sections = list(self.blueprint.sections.prefetch_related("categories"))
-        error, drawn = "", []
+        error, drawn, report = "", [], DrawReport()
         try:
-            drawn = draw_paper(blueprint=self.blueprint, seed=seed)
+            drawn = draw_paper(blueprint=self.blueprint, seed=seed, report=report)
         except DrawError as draw_error:
             error = str(draw_error)
         checks = [
@@ -154,8 +206,9 @@ class BlueprintCheckView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Temp
                 title=section.title,
                 wanted=section.question_count,
                 pool=section_pool_size(section),
-                drawn=[d.question for d in drawn if d.section.pk == section.pk],
+                drawn=[d for d in drawn if d.section.pk == section.pk],
                 score_per_question=section.score_per_question,
+                draws_materials=section.draws_materials,
             )
             for section in sections
         ]
@@ -165,7 +218,10 @@ class BlueprintCheckView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Temp
             error=error,
             checks=checks,
             drawn_count=len(drawn),
+            material_count=len({d.material.pk for d in drawn if d.material is not None}),
+            subquestion_count=sum(1 for d in drawn if d.material is not None),
             drawn_score=sum((c.score for c in checks), Decimal(0)),
+            avoided=avoided_lines(report.avoided),
             edit_url=reverse(self.edit_url_name, args=[self.blueprint.pk]),
         )
         return context

@@ -19,7 +19,7 @@ from django.db.models import Q
 from portal.organisation.permissions import can_mark_attempt
 
 from ..bank.choices import QuestionUsage
-from ..bank.models import Question
+from ..bank.models import Material, Question
 from .models import AnswersShown, Attempt, Exam, ReviewVisibility
 from .timing import SAVE_GRACE
 
@@ -135,6 +135,8 @@ EXAM_IN_PROGRESS = (
     "您正在参加考试，考试期间练习和错题本暂停开放。请先完成考试（交卷或到时自动交卷）后再来练习。"
 )
 EXAM_ONLY = "该题为考试专用题，不能在练习中作答。请换一道题。"
+MATERIAL_EXAM_ONLY = "该案例分析材料为考试专用，不能在练习中作答。请换一份材料。"
+SUBQUESTION_ALONE = "这是案例分析材料的小题，请在“案例练习”中连同材料一起作答。"
 
 
 def open_attempt_exists(*, user, now: datetime) -> bool:
@@ -155,4 +157,15 @@ def practice_question_problem(*, question: Question) -> str:
         return EXAM_ONLY
     if question.status != Question.Status.ACTIVE:
         return "该题已停用，不能再练习，请换一道题。"
+    if question.material_id is not None:
+        return SUBQUESTION_ALONE
+    return ""
+
+
+def practice_material_problem(*, material: Material) -> str:
+    """Why a case-analysis material may not be answered (and its keys shown) in practice."""
+    if material.usage == QuestionUsage.EXAM:
+        return MATERIAL_EXAM_ONLY
+    if material.status != Material.Status.ACTIVE:
+        return "该案例分析材料已停用，不能再练习，请换一份材料。"
     return ""

@@ -16,9 +16,16 @@ from django.urls import reverse
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 
+from cases.models import CasePage
+
 from ..bank.choices import EXAM_USAGES, QuestionType
-from ..bank.models import Question, QuestionCategory
-from ..fields import DifficultyListField, QuestionTypeListField, QuestionUsageListField
+from ..bank.models import Material, Question, QuestionCategory
+from ..fields import (
+    CaseKindListField,
+    DifficultyListField,
+    QuestionTypeListField,
+    QuestionUsageListField,
+)
 
 
 class ReviewVisibility(models.TextChoices):
@@ -112,23 +119,54 @@ class Blueprint(ClusterableModel):
         )
 
 
+class SectionKind(models.TextChoices):
+    QUESTIONS = "questions", "试题"
+    MATERIALS = "materials", "案例分析材料"
+
+
 class BlueprintSection(ClusterableModel):
+    """大题: N questions of given categories, types and difficulties at a score each, or (案例分析)
+    N whole materials, each with all its sub-questions at their own scores."""
+
+    Kind = SectionKind
+
     blueprint = ParentalKey(
         Blueprint, verbose_name="组卷规则", on_delete=models.CASCADE, related_name="sections"
     )
     title = models.CharField("大题名称", max_length=100)
     sort_order = models.PositiveIntegerField("顺序", default=0)
-    question_count = models.PositiveIntegerField("抽题数量")
-    score_per_question = models.DecimalField("每题分值", max_digits=5, decimal_places=2)
+    kind = models.CharField(
+        "抽取",
+        max_length=10,
+        choices=SectionKind.choices,
+        default=SectionKind.QUESTIONS,
+        help_text="案例分析大题整份抽取材料（材料连同全部小题）。",
+    )
+    question_count = models.PositiveIntegerField("抽题数量", help_text="案例分析大题填材料份数。")
+    score_per_question = models.DecimalField(
+        "每题分值",
+        max_digits=5,
+        decimal_places=2,
+        help_text="案例分析大题填每份材料的总分：只抽小题分值合计等于此数的材料，"
+        "每道小题按它自己的分值计分。",
+    )
     categories = ParentalManyToManyField(
         QuestionCategory,
         verbose_name="分类（含下级）",
         blank=True,
         help_text="不选表示不限分类",
     )
-    types = QuestionTypeListField("题型", default=list, blank=True, help_text="不选表示不限题型")
+    types = QuestionTypeListField(
+        "题型", default=list, blank=True, help_text="不选表示不限题型；案例分析大题不看题型"
+    )
     difficulties = DifficultyListField(
         "难度", default=list, blank=True, help_text="不选表示不限难度"
+    )
+    case_kinds = CaseKindListField(
+        "案例性质",
+        default=list,
+        blank=True,
+        help_text="只对案例分析大题有效：材料所依据的案例是不良事件还是优质服务；不选表示不限",
     )
 
     class Meta:
@@ -145,6 +183,10 @@ class BlueprintSection(ClusterableModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def draws_materials(self) -> bool:
+        return self.kind == SectionKind.MATERIALS
 
 
 MONTHLY_POLICY_MESSAGE = (
@@ -329,12 +371,58 @@ class Attempt(models.Model):
         return self.status == self.Status.IN_PROGRESS
 
 
+class AttemptMaterial(models.Model):
+    """One case-analysis material of a drawn paper: its text, its editor's note and the links to
+    its case page and rule items, copied; its sub-questions are the AttemptQuestions that point
+    here (in their positions)."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="materials")
+    position = models.PositiveIntegerField("材料序号")
+    section_title = models.CharField("大题", max_length=100)
+    material = models.ForeignKey(
+        Material,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attempt_materials",
+    )
+    text = models.TextField("材料")
+    note = models.TextField("编者按", blank=True)
+    # [{"kind": "案例" | "规范", "title": …, "url": …}] as they were when the paper was drawn.
+    links = models.JSONField("案例与规范链接", default=list, blank=True)
+    case = models.ForeignKey(
+        CasePage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "试卷材料"
+        verbose_name_plural = "试卷材料"
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "position"], name="unique_material_position_per_attempt"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} 材料{self.position}"
+
+
 class AttemptQuestion(models.Model):
     """One question of a drawn paper: a snapshot of what was asked, and the answer given."""
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveIntegerField("题号")
     section_title = models.CharField("大题", max_length=100)
+    # A case-analysis sub-question: the paper's copy of its material.
+    material = models.ForeignKey(
+        AttemptMaterial,
+        verbose_name="所属材料",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="items",
+    )
     question = models.ForeignKey(
         Question, null=True, blank=True, on_delete=models.SET_NULL, related_name="attempt_questions"
     )

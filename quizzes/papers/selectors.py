@@ -17,8 +17,8 @@ from portal.organisation.selectors import visible_profiles, visible_units
 
 from ..bank.models import Question
 from .disclosure import Disclosure, attempt_disclosure
-from .drawing import section_pool_filter
-from .models import Attempt, AttemptQuestion, Blueprint, BlueprintSection, Exam
+from .drawing import material_pool, section_pool_filter
+from .models import Attempt, AttemptMaterial, AttemptQuestion, Blueprint, BlueprintSection, Exam
 from .timing import exam_window_problem
 
 
@@ -140,10 +140,20 @@ def own_attempt_or_404(*, user, public_id) -> Attempt:
 
 
 def paper_questions(attempt: Attempt) -> QuerySet[AttemptQuestion]:
-    """What the paper page may show: never the answer key (it is deferred, not even loaded)."""
+    """What the paper page may show: never the answer key (it is deferred, not even loaded), nor
+    a material's editor's note and links (they name the clauses it tests)."""
     return (
         AttemptQuestion.objects.filter(attempt=attempt)
-        .defer("answer_key", "explanation", "marking", "awarded", "is_correct")
+        .select_related("material")
+        .defer(
+            "answer_key",
+            "explanation",
+            "marking",
+            "awarded",
+            "is_correct",
+            "material__note",
+            "material__links",
+        )
         .order_by("position")
     )
 
@@ -151,7 +161,7 @@ def paper_questions(attempt: Attempt) -> QuerySet[AttemptQuestion]:
 def review_questions(attempt: Attempt) -> list[AttemptQuestion]:
     return list(
         AttemptQuestion.objects.filter(attempt=attempt)
-        .select_related("question")
+        .select_related("question", "material")
         .prefetch_related(
             Prefetch("question__rules", queryset=RuleItem.objects.select_related("rule_set")),
             "question__qa_items",
@@ -159,6 +169,42 @@ def review_questions(attempt: Attempt) -> list[AttemptQuestion]:
         )
         .order_by("position")
     )
+
+
+@dataclass
+class PaperBlock:
+    """What a paper or a review shows as one piece: a single question, or a case-analysis material
+    with its sub-questions (the material beside them on a desktop, above them on a phone)."""
+
+    section_title: str
+    starts_section: bool
+    material: AttemptMaterial | None
+    items: list[AttemptQuestion]
+
+    @property
+    def first(self) -> int:
+        return self.items[0].position
+
+    @property
+    def last(self) -> int:
+        return self.items[-1].position
+
+
+def paper_blocks(items: list[AttemptQuestion]) -> list[PaperBlock]:
+    """The paper's questions in order, a material's sub-questions gathered under it (no query:
+    the items come with their material)."""
+    blocks: list[PaperBlock] = []
+    section = None
+    for item in items:
+        material = item.material if item.material_id else None
+        last = blocks[-1] if blocks else None
+        if material is not None and last and last.material and last.material.pk == material.pk:
+            last.items.append(item)
+            continue
+        starts = item.section_title != section
+        section = item.section_title
+        blocks.append(PaperBlock(item.section_title, starts, material, [item]))
+    return blocks
 
 
 def review_rules(*, attempt: Attempt, viewer, now: datetime) -> Disclosure:
@@ -309,7 +355,10 @@ def with_total_score(blueprints: QuerySet[Blueprint]) -> QuerySet[Blueprint]:
 
 
 def section_pool_size(section: BlueprintSection) -> int:
-    """How many active questions a section may draw from."""
+    """How many active questions a section may draw from (materials, for a case-analysis
+    section)."""
+    if section.draws_materials:
+        return material_pool(section).count()
     return Question.objects.filter(section_pool_filter(section)).count()
 
 

@@ -21,9 +21,18 @@ from ..practice.models import AnswerRecord
 from ..practice.services import record_results
 from . import disclosure
 from .autosave import store_answer
-from .drawing import draw_paper, snapshot
+from .drawing import DrawnQuestion, draw_paper, snapshot_paper
 from .grading import grade, marking_score, normalise_response
-from .models import Attempt, AttemptQuestion, Blueprint, BlueprintSection, Exam, MarkingEvent
+from .models import (
+    Attempt,
+    AttemptMaterial,
+    AttemptQuestion,
+    Blueprint,
+    BlueprintSection,
+    Exam,
+    MarkingEvent,
+    SectionKind,
+)
 from .selectors import exams_for, makeup_eligible
 from .timing import SAVE_GRACE, exam_window_problem
 
@@ -51,6 +60,25 @@ def rules_snapshot(exam: Exam) -> dict:
         "multiple_scoring": blueprint.multiple_scoring,
         "time_limit_minutes": exam.effective_time_limit,
     }
+
+
+def store_paper(*, attempt: Attempt, drawn: list[DrawnQuestion], respond=None) -> None:
+    """Write a drawn paper's snapshot: its materials (text and links copied), then its questions,
+    a case-analysis sub-question pointing at its material. `respond(item)`, if given, fills each
+    question's answer first (the demo history's sittings). Two inserts, one more query when the
+    paper holds materials."""
+    materials, items = snapshot_paper(drawn, attempt)
+    if respond is not None:
+        for item in items:
+            respond(item)
+    if materials:
+        AttemptMaterial.objects.bulk_create(materials)
+    AttemptQuestion.objects.bulk_create(items)
+
+
+def paper_score(drawn: list[DrawnQuestion]) -> Decimal:
+    """Full marks of a drawn paper: every question's score (a sub-question keeps its own)."""
+    return sum((d.score for d in drawn), Decimal(0))
 
 
 def start_attempt(*, exam: Exam, user, now: datetime) -> Attempt:
@@ -93,10 +121,10 @@ def start_attempt(*, exam: Exam, user, now: datetime) -> Attempt:
                 rules=rules_snapshot(exam),
                 started_at=now,
                 deadline_at=deadline,
-                max_score=sum((Decimal(d.section.score_per_question) for d in drawn), Decimal(0)),
+                max_score=paper_score(drawn),
                 question_count=len(drawn),
             )
-            AttemptQuestion.objects.bulk_create([snapshot(item, attempt) for item in drawn])
+            store_paper(attempt=attempt, drawn=drawn)
     except IntegrityError:
         # The same person started twice at once (two tabs, a double click): keep the first paper.
         existing = exam.attempts.filter(user=user, status=Attempt.Status.IN_PROGRESS).first()
@@ -468,19 +496,22 @@ def regrade_attempt(attempt: Attempt, item: AttemptQuestion, now: datetime) -> N
 
 
 def ensure_blueprint(name: str, *, sections, **fields) -> tuple[Blueprint, bool]:
-    """The ready blueprint called `name`, created with `sections` (title, type, count, score per
-    question) if there is none yet; returns it and whether it was created."""
+    """The ready blueprint called `name`, created with `sections` if there is none yet; returns it
+    and whether it was created. A section is (title, question type, count, score per question),
+    or (title, SectionKind.MATERIALS, number of materials, each material's total score)."""
     blueprint = Blueprint.objects.filter(name=name).first()
     if blueprint is not None:
         return blueprint, False
     blueprint = Blueprint.objects.create(name=name, status=Blueprint.Status.READY, **fields)
     for order, (title, qtype, count, score) in enumerate(sections):
+        materials = qtype == SectionKind.MATERIALS
         BlueprintSection.objects.create(
             blueprint=blueprint,
             title=title,
             sort_order=order,
+            kind=SectionKind.MATERIALS if materials else SectionKind.QUESTIONS,
             question_count=count,
             score_per_question=Decimal(score),
-            types=[qtype],
+            types=[] if materials else [qtype],
         )
     return blueprint, True

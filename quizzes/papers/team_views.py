@@ -1,6 +1,8 @@
-"""班组考试: supervisors schedule monthly exams, watch them live, give extra time or void an
-attempt; HR may look at the exams and their progress but changes nothing here. The rules are in
-scheduling.py; scope always comes from portal.organisation."""
+"""班组考试: supervisors schedule monthly exams, change them after publishing (edit before anyone
+starts; then extend or cancel with a reason), watch them live, give extra time or void an
+attempt, and export progress and scores; HR may look at the exams and their progress but
+changes nothing here. The rules are in scheduling.py; scope always comes from
+portal.organisation."""
 
 from datetime import timedelta
 
@@ -13,11 +15,14 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from portal.organisation.models import StaffProfile
 from portal.organisation.permissions import can_monitor_exams, is_supervisor, requires
 
-from . import scheduling, selectors, services
+from .. import results
+from . import progress_export, scheduling, selectors, services
 from .forms import ExamScheduleForm, ExtraTimeForm, VoidForm
 from .models import AnswersShown, Attempt, Exam
+from .team_forms import ExamCancelForm, ExamEditForm, ExamExtendForm
 
 NO_SUPERVISOR_ACCESS = "只有班组长、值长可以使用此功能。"
 NO_MONITOR_ACCESS = "只有班组长、值长和人资人员可以查看考试进度。"
@@ -124,6 +129,9 @@ def exam_monitor(request, exam_id: int):
             "rows": rows,
             "counts": _counts(rows),
             "can_act": is_supervisor(request.user),
+            "can_change": _may_change(request.user, exam),
+            "cancelled": results.is_cancelled(exam_id=exam.pk),
+            "changes": results.exam_changes(exam_ids=[exam.pk]),
             "refresh_seconds": REFRESH_SECONDS,
         },
     )
@@ -204,6 +212,94 @@ def exam_void(request, exam_id: int):
     return _attempt_action(request, exam_id, VoidForm, void)
 
 
+# After publishing: edit, extend, cancel; export -------------------------------------------------
+
+
+def _may_change(user, exam: Exam) -> bool:
+    return (
+        user.is_superuser or exam.created_by_id == user.pk
+    ) and exam.status != Exam.Status.CLOSED
+
+
+def _monitor(exam: Exam):
+    return redirect("quizzes:team_exam_monitor", exam_id=exam.pk)
+
+
+def _edit_initial(exam: Exam) -> dict:
+    return {
+        "opens_at": exam.opens_at and timezone.localtime(exam.opens_at),
+        "closes_at": exam.closes_at and timezone.localtime(exam.closes_at),
+        "units": list(exam.audience_units.all()),
+        "people": list(StaffProfile.objects.filter(user__in=exam.audience_users.all())),
+        "notice": exam.notice,
+    }
+
+
+@login_required
+@supervisors_only
+def exam_edit(request, exam_id: int):
+    """Before anyone starts: window, audience, notice. Afterwards: extend or cancel."""
+    exam = _exam_or_404(request.user, exam_id)
+    if not _may_change(request.user, exam):
+        messages.error(request, "只有安排这场考试的人可以修改，且考试尚未结束。")
+        return _monitor(exam)
+    started = scheduling.has_started(exam)
+    posted = request.POST if request.method == "POST" else None
+    action = request.POST.get("action", "") if posted else ""
+    edit = ExamEditForm(
+        posted if action == "edit" else None, user=request.user, initial=_edit_initial(exam)
+    )
+    extend = ExamExtendForm(posted if action == "extend" else None)
+    cancel = ExamCancelForm(posted if action == "cancel" else None)
+    form = {"edit": edit, "extend": extend, "cancel": cancel}.get(action)
+    if form is not None and form.is_valid():
+        try:
+            message = _apply_change(request.user, exam, action, form.cleaned_data)
+        except services.ExamError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, message)
+            return _monitor(exam)
+    return render(
+        request,
+        "quizzes/team/exam_edit.html",
+        {"exam": exam, "started": started, "edit": edit, "extend": extend, "cancel": cancel},
+    )
+
+
+def _apply_change(user, exam: Exam, action: str, data: dict) -> str:
+    now = timezone.now()
+    if action == "edit":
+        scheduling.edit_exam(
+            by=user,
+            exam_id=exam.pk,
+            opens_at=data["opens_at"],
+            closes_at=data["closes_at"],
+            units=list(data["units"]),
+            people=list(data["people"]),
+            notice=data["notice"],
+            reason=data["reason"],
+        )
+        return f"《{exam.title}》已修改，考生会收到通知。"
+    if action == "extend":
+        changed = scheduling.extend_exam(
+            by=user, exam_id=exam.pk, closes_at=data["closes_at"], reason=data["reason"], now=now
+        )
+        return f"《{exam.title}》截止时间已延至 {timezone.localtime(changed.closes_at):%m月%d日 %H:%M}。"
+    scheduling.cancel_exam(by=user, exam_id=exam.pk, reason=data["reason"], now=now)
+    return f"《{exam.title}》已取消，正在作答的试卷已交卷，成绩不计入月度考核。"
+
+
+@login_required
+@monitors_only
+def exam_export(request, exam_id: int):
+    """The exam's progress and scores for the viewer's scope, as CSV (BOM) or XLSX."""
+    exam = _exam_or_404(request.user, exam_id)
+    rows = selectors.monitor_rows(exam=exam, viewer=request.user, now=timezone.now())
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    return progress_export.response(exam=exam, rows=rows, fmt=fmt)
+
+
 urlpatterns = [
     path("team/exams/", exam_list, name="team_exams"),
     path("team/exams/new/", exam_new, name="team_exam_new"),
@@ -211,4 +307,6 @@ urlpatterns = [
     path("team/exams/<int:exam_id>/progress.json", exam_progress, name="team_exam_progress"),
     path("team/exams/<int:exam_id>/extra-time/", exam_extra_time, name="team_exam_extra_time"),
     path("team/exams/<int:exam_id>/void/", exam_void, name="team_exam_void"),
+    path("team/exams/<int:exam_id>/edit/", exam_edit, name="team_exam_edit"),
+    path("team/exams/<int:exam_id>/export/", exam_export, name="team_exam_export"),
 ]

@@ -57,6 +57,7 @@ def attempt_paper(request, public_id):
         {
             "attempt": attempt,
             "questions": questions,
+            "blocks": selectors.paper_blocks(questions),
             "remaining_seconds": remaining_seconds(attempt),
             "answered": sum(1 for q in questions if q.response not in (None, "", [])),
         },
@@ -136,5 +137,10 @@ def result(request, public_id):
     return render(
         request,
         "quizzes/attempt_result.html",
-        {"attempt": attempt, "rules": rules, "questions": questions},
+        {
+            "attempt": attempt,
+            "rules": rules,
+            "questions": questions,
+            "blocks": selectors.paper_blocks(questions),
+        },
     )

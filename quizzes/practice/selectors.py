@@ -1,11 +1,15 @@
-"""Self-study (练习), the read side: scopes ("<kind>:<value>", see below), the next question to
-practise, tickets (practice answers only the question the server showed that person, once), the
-rate limit, the practice home's choices and progress, and the wrong-answer book (错题本).
+"""Self-study (练习), the read side: scopes ("<kind>:<value>", see below), the next question or
+case-analysis material to practise, tickets (practice answers only the question or material the
+server showed that person, once), the rate limit, the practice home's choices and progress, and
+the wrong-answer book (错题本).
 
 A practice scope is written "<kind>:<value>" (in URLs too): ``category:礼仪`` (with its
 subcategories), ``ruleset:shi-ge-bu-zhun`` (questions linked to any item of the set),
 ``case:dian-xing-01`` (questions linked to the case), ``random`` (any active question) and
-``wrongbook`` (the person's questions still in the wrong book). Each query runs in a fixed number
+``wrongbook`` (the person's questions still in the wrong book). 案例练习 (case-analysis
+practice) serves whole materials in the same scopes (a material is in a rule set's scope when it
+concerns an item of the set), and ``material:m-nc01-a`` for one material. A material's
+sub-questions never appear on their own in a question scope. Each query runs in a fixed number
 of queries however large the bank or the person's history.
 """
 
@@ -35,7 +39,7 @@ from cases.models import CasePage, QAItem, RuleItem, RuleSet
 
 from ..bank.answers import describe_answer, describe_response, option_letter
 from ..bank.choices import PRACTICE_USAGES
-from ..bank.models import Question, QuestionCategory, in_category_condition
+from ..bank.models import Material, Question, QuestionCategory, in_category_condition
 from ..papers import disclosure
 from .models import AnswerRecord, WrongAnswer
 
@@ -64,6 +68,7 @@ class ScopeKind:
     CASE = "case"
     RANDOM = "random"
     WRONGBOOK = "wrongbook"
+    MATERIAL = "material"  # one case-analysis material (案例练习 only)
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,11 @@ def resolve_scope(*, raw: str) -> Scope:
         if case is None:
             raise PracticeError(f"没有找到案例“{shown}”，请从练习首页重新选择。")
         return Scope(kind, case.slug, f"案例：{case.title}", case.pk)
+    if kind == ScopeKind.MATERIAL and value:
+        material = Material.objects.filter(code=value).only("pk", "code").first()
+        if material is None:
+            raise PracticeError(f"没有编码为“{shown}”的案例分析材料，请从练习首页重新选择。")
+        return Scope(kind, material.code, "案例分析：指定材料", material.pk)
     raise PracticeError("练习范围无效：请从练习首页选择分类、规范、案例、随机练习或错题本。")
 
 
@@ -128,13 +138,96 @@ def _scope_condition(scope: Scope, user) -> Q:
 
 
 def practice_pool() -> QuerySet[Question]:
-    """Every question practice may serve: active, and for practice (练习 or 通用) — never 考试专用."""
-    return Question.objects.filter(status=Question.Status.ACTIVE, usage__in=PRACTICE_USAGES)
+    """Every question practice may serve on its own: active, for practice (练习 or 通用) — never
+    考试专用 — and not a case-analysis sub-question (those come with their material)."""
+    return Question.objects.filter(
+        status=Question.Status.ACTIVE, usage__in=PRACTICE_USAGES, material__isnull=True
+    )
 
 
 def questions_in_scope(*, user, scope: Scope) -> QuerySet[Question]:
     """The practice questions a scope covers (the wrong book is the person's own)."""
+    if scope.kind == ScopeKind.MATERIAL:
+        return practice_pool().none()
     return practice_pool().filter(_scope_condition(scope, user))
+
+
+# Case-analysis practice (案例练习) ---------------------------------------------------------------
+
+ACTIVE_SUBQUESTION = Q(subquestions__status=Question.Status.ACTIVE)
+
+
+def material_pool() -> QuerySet[Material]:
+    """Every material 案例练习 may serve: active, for practice (练习 or 通用), with at least one
+    active sub-question."""
+    with_subquestions = Question.objects.filter(
+        status=Question.Status.ACTIVE, material__isnull=False
+    ).values("material_id")
+    return Material.objects.filter(
+        status=Material.Status.ACTIVE, usage__in=PRACTICE_USAGES, pk__in=with_subquestions
+    )
+
+
+def _material_scope_condition(scope: Scope, user) -> Q:
+    if scope.kind == ScopeKind.CATEGORY:
+        return in_category_condition(scope.value, "category__path")
+    if scope.kind == ScopeKind.RULE_SET:
+        linked = Material.rules.through.objects.filter(ruleitem__rule_set_id=scope.object_id)
+        return Q(pk__in=linked.values("material_id"))
+    if scope.kind == ScopeKind.CASE:
+        return Q(case_id=scope.object_id)
+    if scope.kind == ScopeKind.MATERIAL:
+        return Q(pk=scope.object_id)
+    if scope.kind == ScopeKind.WRONGBOOK:
+        open_entries = WrongAnswer.objects.filter(
+            user=user, retired_at__isnull=True, question__material__isnull=False
+        )
+        return Q(pk__in=open_entries.values("question__material_id"))
+    return Q()
+
+
+def materials_in_scope(*, user, scope: Scope) -> QuerySet[Material]:
+    return material_pool().filter(_material_scope_condition(scope, user))
+
+
+def subquestion_prefetch(*, with_keys: bool) -> Prefetch:
+    """A material's active sub-questions in order; the page that asks leaves their keys out."""
+    questions = Question.objects.filter(status=Question.Status.ACTIVE).order_by(
+        "material_order", "pk"
+    )
+    if not with_keys:
+        questions = questions.defer("answer", "explanation", "quote", "note")
+    return Prefetch("subquestions", queryset=questions, to_attr="active_subquestions")
+
+
+def next_material(*, user, scope: Scope | str, after: int | None = None) -> Material | None:
+    """The material to practise next (two queries): the one whose sub-questions the person has
+    answered least, at random among equals, not `after` while another is left. Its sub-questions
+    come without their keys (`active_subquestions`); `times_answered` is annotated."""
+    scope = _as_scope(scope)
+    times = (
+        AnswerRecord.objects.filter(user=user, question__material=OuterRef("pk"))
+        .order_by()
+        .values("question__material")
+        .annotate(times=Count("pk"))
+        .values("times")[:1]
+    )
+    materials = materials_in_scope(user=user, scope=scope).annotate(
+        times_answered=Coalesce(Subquery(times, output_field=IntegerField()), Value(0))
+    )
+    ordering = ["times_answered", "?"]
+    if after is not None:
+        materials = materials.annotate(
+            is_previous=Case(When(pk=after, then=Value(1)), default=Value(0))
+        )
+        ordering.insert(0, "is_previous")
+    return (
+        materials.select_related("category")
+        .defer("quote", "note")
+        .prefetch_related(subquestion_prefetch(with_keys=False))
+        .order_by(*ordering)
+        .first()
+    )
 
 
 def _as_scope(scope: Scope | str) -> Scope:
@@ -222,15 +315,62 @@ def redeem_ticket(*, user, raw: str | None) -> Ticket:
     return Ticket(question, nonce)
 
 
-def rate_limit_problem(*, user, now: datetime) -> str:
+MATERIAL_TICKET_SALT = "quizzes.practice.material-ticket"
+
+
+def issue_material_ticket(*, user, material: Material) -> str:
+    """A signed, single-use ticket for answering a material's sub-questions (all at once)."""
+    payload = {"u": user.pk, "m": material.pk, "n": secrets.token_hex(8)}
+    return signing.dumps(payload, salt=MATERIAL_TICKET_SALT, compress=False)
+
+
+@dataclass(frozen=True)
+class MaterialTicket:
+    material: Material  # with its active sub-questions, keys included (`active_subquestions`)
+    nonce: str
+
+
+def redeem_material_ticket(*, user, raw: str | None) -> MaterialTicket:
+    """The material a ticket was issued for (to this user, recently); PracticeError otherwise.
+    Single use is enforced when the answers are recorded (AnswerRecord.ticket is unique)."""
+    invalid = "材料凭证无效：只能回答系统为您出示的案例分析材料，请从练习页重新开始。"
+    try:
+        payload = signing.loads(
+            raw or "", salt=MATERIAL_TICKET_SALT, max_age=TICKET_MAX_AGE.total_seconds()
+        )
+    except signing.SignatureExpired:
+        raise PracticeError("这份材料打开太久已失效，请重新打开后再作答。") from None
+    except signing.BadSignature:
+        raise PracticeError(invalid) from None
+    if not isinstance(payload, dict) or payload.get("u") != user.pk:
+        raise PracticeError(invalid)
+    pk, nonce = as_pk(payload.get("m")), payload.get("n")
+    material = (
+        Material.objects.select_related("category", "case")
+        .prefetch_related(subquestion_prefetch(with_keys=True))
+        .filter(pk=pk)
+        .first()
+        if pk
+        else None
+    )
+    if material is None or not isinstance(nonce, str):
+        raise PracticeError("该材料不存在，请从练习首页重新开始。")
+    problem = disclosure.practice_material_problem(material=material)
+    if problem:
+        raise PracticeError(problem)
+    return MaterialTicket(material, nonce)
+
+
+def rate_limit_problem(*, user, now: datetime, adding: int = 1) -> str:
     """Practice answers are limited per person (settings.PRACTICE_ANSWER_LIMITS: per window),
-    counted in the database so every app server sees the same count."""
+    counted in the database so every app server sees the same count. `adding`: how many answers
+    the submission would record (a material's sub-questions count one each)."""
     for window_seconds, limit in getattr(settings, "PRACTICE_ANSWER_LIMITS", []):
         since = now - timedelta(seconds=window_seconds)
         recent = AnswerRecord.objects.filter(
             user=user, origin=AnswerRecord.Origin.PRACTICE, answered_at__gte=since
         ).count()
-        if recent >= limit:
+        if recent + adding > limit:
             minutes = max(1, window_seconds // 60)
             return (
                 f"答题太快了：{minutes} 分钟内最多提交 {limit} 题。请认真读题，稍后再提交；"
@@ -259,6 +399,18 @@ def answer_text(question: Question) -> str:
 
 def response_text(question: Question, response) -> str:
     return describe_response(question.type, response)
+
+
+def material_links(material: Material) -> list[Link]:
+    """The case page and the rule items a material concerns (rules prefetched or one query)."""
+    links = []
+    if material.case_id and material.case is not None and material.case.live:
+        links.append(Link("案例", material.case.title, material.case.url or ""))
+    rules = material.rules.select_related("rule_set").only(
+        "pk", "key", "number", "title", "rule_set__code", "rule_set__name"
+    )
+    links += [Link("规范", str(rule), rule.get_absolute_url()) for rule in rules]
+    return links
 
 
 def question_links(question: Question) -> list[Link]:
@@ -380,11 +532,16 @@ def progress_by_category(*, user) -> list[ProgressRow]:
 @dataclass
 class PracticeChoices:
     categories: list[CategoryChoice]
-    rule_sets: list[RuleSet]  # annotated with question_count
-    cases: list[CasePage]  # annotated with question_count
+    rule_sets: list[RuleSet]  # annotated with question_count and material_count
+    cases: list[CasePage]  # annotated with question_count and material_count
     random_count: int
     wrongbook_count: int
     progress: list[ProgressRow]
+
+    @property
+    def material_count(self) -> int:
+        """Materials 案例练习 may serve (each belongs to one case)."""
+        return sum(case.material_count for case in self.cases)
 
 
 def practice_choices(*, user) -> PracticeChoices:
@@ -404,12 +561,17 @@ def practice_choices(*, user) -> PracticeChoices:
     active = Q(
         items__questions__status=Question.Status.ACTIVE,
         items__questions__usage__in=PRACTICE_USAGES,
+        items__questions__material__isnull=True,
     )
+    materials = material_pool().values("pk")
     rule_sets = list(
         RuleSet.objects.annotate(
-            question_count=Count("items__questions", filter=active, distinct=True)
+            question_count=Count("items__questions", filter=active, distinct=True),
+            material_count=Count(
+                "items__materials", filter=Q(items__materials__in=materials), distinct=True
+            ),
         )
-        .filter(question_count__gt=0)
+        .filter(Q(question_count__gt=0) | Q(material_count__gt=0))
         .order_by("sort_order", "code")
     )
     cases = list(
@@ -420,11 +582,13 @@ def practice_choices(*, user) -> PracticeChoices:
                 filter=Q(
                     questions__status=Question.Status.ACTIVE,
                     questions__usage__in=PRACTICE_USAGES,
+                    questions__material__isnull=True,
                 ),
                 distinct=True,
-            )
+            ),
+            material_count=Count("materials", filter=Q(materials__in=materials), distinct=True),
         )
-        .filter(question_count__gt=0)
+        .filter(Q(question_count__gt=0) | Q(material_count__gt=0))
         .only("pk", "title", "slug", "kind", "category", "number", "series", "path")
         .order_by("path")
     )
@@ -467,7 +631,7 @@ def wrongbook_page(*, user, page_number=1) -> WrongbookPage:
         WrongAnswer.objects.filter(
             user=user, retired_at__isnull=True, question__status=Question.Status.ACTIVE
         )
-        .select_related("question", "question__category")
+        .select_related("question", "question__category", "question__material")
         .prefetch_related(*link_prefetches("question__"))
         .order_by("-last_wrong_at", "-pk")
     )

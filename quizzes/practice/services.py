@@ -1,6 +1,7 @@
-"""Self-study (练习), the write side: grading one practice answer at once, recording it, and the
-wrong-answer book (错题本: a question answered wrongly stays until answered right twice in a row),
-which exam results enter too (quizzes.papers.services, once the review policy allows)."""
+"""Self-study (练习), the write side: grading one practice answer at once (or a case-analysis
+material's sub-questions together), recording it, and the wrong-answer book (错题本: a question
+answered wrongly stays until answered right twice in a row), which exam results enter too
+(quizzes.papers.services, once the review policy allows)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +15,7 @@ from portal.thesaurus.selectors import current_thesaurus
 
 from ..bank.answers import blank_count
 from ..bank.choices import QuestionType
-from ..bank.models import Question
+from ..bank.models import Material, Question
 from ..papers import disclosure
 from ..papers.grading import grade, normalise_response
 from ..papers.models import MultipleScoring
@@ -26,6 +27,7 @@ from .selectors import (
     answer_text,
     letter,
     link_prefetches,
+    material_links,
     question_links,
     rate_limit_problem,
     response_text,
@@ -142,6 +144,20 @@ def _wrongbook_note(entry: WrongAnswer | None, correct: bool, now: datetime) -> 
     return ""
 
 
+def _normalised(question: Question, raw_response, where: str = ""):
+    """The response as stored; PracticeError for a malformed or empty one (`where` names a
+    material's sub-question)."""
+    try:
+        response = normalise_response(
+            question.type, raw_response, len(question.options or []), blank_count(question.stem)
+        )
+    except ValueError as error:
+        raise PracticeError(f"{where}答案格式不正确：{error}") from error
+    if _unanswered(question.type, response):
+        raise PracticeError(f"请先作答{where or ''}再提交。")
+    return response
+
+
 def _answerable_response(*, user, question: Question, raw_response, now: datetime):
     """The response as stored, or the refusal: PracticeRefused (nothing of the key shown) while
     the person sits an exam or for a question practice may not serve; PracticeError for a
@@ -152,19 +168,19 @@ def _answerable_response(*, user, question: Question, raw_response, now: datetim
     problem = disclosure.practice_question_problem(question=question)
     if problem:
         raise PracticeRefused(problem, 403)
-    try:
-        response = normalise_response(
-            question.type, raw_response, len(question.options or []), blank_count(question.stem)
-        )
-    except ValueError as error:
-        raise PracticeError(f"答案格式不正确：{error}") from error
-    if _unanswered(question.type, response):
-        raise PracticeError("请先作答再提交。")
-    return response
+    return _normalised(question, raw_response)
 
 
-def _record(*, user, question: Question, correct: bool, now: datetime, ticket_nonce: str) -> None:
-    """The answer and the wrong-answer book, within the rate limit and once per ticket."""
+def _record(
+    *, user, results: dict[int, bool], now: datetime, ticket_nonce: str, refused: str
+) -> None:
+    """The answers and the wrong-answer book, within the rate limit and once per ticket (one
+    answer: the nonce itself; a material's sub-questions: the nonce and their number)."""
+    nonces = (
+        [ticket_nonce]
+        if len(results) == 1
+        else [f"{ticket_nonce}-{n}" for n in range(1, len(results) + 1)]
+    )
     try:
         with transaction.atomic():
             # One practice answer of a person at a time (a row lock on PostgreSQL), so that two
@@ -175,21 +191,27 @@ def _record(*, user, question: Question, correct: bool, now: datetime, ticket_no
                 .filter(pk=user.pk)
                 .values_list("pk", flat=True)
             )
-            problem = rate_limit_problem(user=user, now=now)
+            problem = rate_limit_problem(user=user, now=now, adding=len(results))
             if problem:
                 raise PracticeRefused(problem, 429)
-            AnswerRecord.objects.create(
-                user=user,
-                question=question,
-                origin=AnswerRecord.Origin.PRACTICE,
-                is_correct=correct,
-                ticket=ticket_nonce,
+            AnswerRecord.objects.bulk_create(
+                [
+                    AnswerRecord(
+                        user=user,
+                        question_id=question_id,
+                        origin=AnswerRecord.Origin.PRACTICE,
+                        is_correct=correct,
+                        ticket=nonce,
+                    )
+                    for (question_id, correct), nonce in zip(results.items(), nonces, strict=True)
+                ]
             )
-            record_results(user_id=user.pk, results={question.pk: correct}, now=now)
+            record_results(user_id=user.pk, results=results, now=now)
     except IntegrityError:
-        raise PracticeRefused(
-            "这道题您已经提交过了（同一题目页只能提交一次）。请点“下一题”继续练习。", 409
-        ) from None
+        raise PracticeRefused(refused, 409) from None
+
+
+ALREADY_ANSWERED = "这道题您已经提交过了（同一题目页只能提交一次）。请点“下一题”继续练习。"
 
 
 def _feedback_detail(feedback: PracticeFeedback, question: Question, response, result) -> None:
@@ -240,6 +262,22 @@ def answer_question(
     response = _answerable_response(
         user=user, question=question, raw_response=raw_response, now=now
     )
+    result, correct = _graded(question, response)
+    _record(
+        user=user,
+        results={question.pk: correct},
+        now=now,
+        ticket_nonce=ticket_nonce,
+        refused=ALREADY_ANSWERED,
+    )
+    entry = WrongAnswer.objects.filter(user=user, question=question).first()
+
+    prefetch_related_objects([question], *link_prefetches())
+    return _feedback(question, response, result, correct, entry, now, question_links(question))
+
+
+def _graded(question: Question, response):
+    """Practice is all-or-nothing: (the grade, right or not)."""
     result = grade(
         question.type,
         question.answer,
@@ -253,18 +291,89 @@ def answer_question(
         correct = bool(result.marking) and all(point["matched"] for point in result.marking)
     else:
         correct = bool(result.is_correct)
-    _record(user=user, question=question, correct=correct, now=now, ticket_nonce=ticket_nonce)
-    entry = WrongAnswer.objects.filter(user=user, question=question).first()
+    return result, correct
 
-    prefetch_related_objects([question], *link_prefetches())
+
+def _feedback(question, response, result, correct, entry, now, links) -> PracticeFeedback:
     feedback = PracticeFeedback(
         question=question,
         correct=correct,
         response_text=response_text(question, response),
         answer_text=answer_text(question),
         explanation=question.explanation,
-        links=question_links(question),
+        links=links,
         wrongbook_note=_wrongbook_note(entry, correct, now),
     )
     _feedback_detail(feedback, question, response, result)
     return feedback
+
+
+# Case-analysis practice (案例练习) ---------------------------------------------------------------
+
+
+@dataclass
+class MaterialFeedback:
+    material: Material
+    items: list[PracticeFeedback]
+    links: list[Link]
+
+    @property
+    def right(self) -> int:
+        return sum(1 for item in self.items if item.correct)
+
+
+def answer_material(
+    *, user, material: Material, raw_responses: dict[int, object], now: datetime, ticket_nonce: str
+) -> MaterialFeedback:
+    """Grade a material's sub-questions together (every one answered), record each answer and
+    update the wrong-answer book, and give feedback per sub-question.
+
+    `material` comes from a ticket (redeem_material_ticket) with its active sub-questions and
+    their keys (`active_subquestions`); `raw_responses` maps each sub-question's id to the
+    response given. The same rules as one question: never while the person sits an exam, never
+    an exam-only or retired material, within the rate limit (each sub-question counts as one
+    answer), once per ticket. PracticeRefused shows nothing of any key; PracticeError names the
+    sub-question to fix and records nothing."""
+    problem = disclosure.practice_problem(user=user, now=now)
+    if problem:
+        raise PracticeRefused(problem, 403)
+    problem = disclosure.practice_material_problem(material=material)
+    if problem:
+        raise PracticeRefused(problem, 403)
+    questions = list(material.active_subquestions)
+    if not questions:
+        raise PracticeRefused("这份材料没有可作答的小题，请换一份材料。", 403)
+    responses = [
+        _normalised(question, raw_responses.get(question.pk), f"第 {number} 小题")
+        for number, question in enumerate(questions, start=1)
+    ]
+    graded = [
+        _graded(question, response) for question, response in zip(questions, responses, strict=True)
+    ]
+    _record(
+        user=user,
+        results={
+            question.pk: correct for question, (_, correct) in zip(questions, graded, strict=True)
+        },
+        now=now,
+        ticket_nonce=ticket_nonce,
+        refused="这份材料您已经提交过了（同一材料页只能提交一次）。请点“下一份材料”继续练习。",
+    )
+    entries = {
+        entry.question_id: entry
+        for entry in WrongAnswer.objects.filter(user=user, question__in=questions)
+    }
+    prefetch_related_objects(questions, *link_prefetches())
+    items = [
+        _feedback(
+            question,
+            response,
+            result,
+            correct,
+            entries.get(question.pk),
+            now,
+            [link for link in question_links(question) if link.kind != "案例"],
+        )
+        for question, response, (result, correct) in zip(questions, responses, graded, strict=True)
+    ]
+    return MaterialFeedback(material=material, items=items, links=material_links(material))

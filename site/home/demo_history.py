@@ -20,10 +20,10 @@ from portal.months import month_of, months_ending, shift_month
 from portal.organisation.models import StaffProfile, Unit
 from portal.thesaurus.keypoints import example_phrase
 from quizzes.bank.answers import blank_count
-from quizzes.models import Attempt, AttemptQuestion, Blueprint, Exam, QuestionType
+from quizzes.models import Attempt, AttemptQuestion, Blueprint, Exam, QuestionType, SectionKind
 from quizzes.papers import scheduling, selectors
 from quizzes.papers import services as exam_services
-from quizzes.papers.drawing import draw_paper, snapshot
+from quizzes.papers.drawing import draw_paper
 from quizzes.papers.grading import normalise_response
 from quizzes.papers.services import ensure_blueprint
 
@@ -31,12 +31,14 @@ BASE_SEED = 20260501
 HISTORY_MONTHS = 3
 AUDIENCE_UNITS = ["CG-GDS", "CG-YYT", "CG-KFZX", "CG-QXB"]
 BLUEPRINT_NAME = "月度考试（演示，100分）"
+# 70 points of single questions and a case-analysis section of two 15-point materials (30 %).
 SECTIONS = [
-    ("一、单项选择题", QuestionType.SINGLE, 10, "3"),
-    ("二、多项选择题", QuestionType.MULTIPLE, 5, "4"),
-    ("三、判断题", QuestionType.TRUE_FALSE, 15, "2"),
+    ("一、单项选择题", QuestionType.SINGLE, 6, "3"),
+    ("二、多项选择题", QuestionType.MULTIPLE, 4, "4"),
+    ("三、判断题", QuestionType.TRUE_FALSE, 8, "2"),
     ("四、填空题", QuestionType.FILL, 5, "2"),
     ("五、简答题", QuestionType.SHORT, 1, "10"),
+    ("六、案例分析题", SectionKind.MATERIALS, 2, "15"),
 ]
 MISS_CHANCE = 0.05
 DEMO_REASON = "演示数据"
@@ -63,7 +65,7 @@ def _blueprint() -> Blueprint:
     blueprint, _ = ensure_blueprint(
         BLUEPRINT_NAME,
         sections=SECTIONS,
-        description="演示用月度考试：单选、多选、判断、填空各若干，简答一道。",
+        description="演示用月度考试：单选、多选、判断、填空各若干，简答一道，案例分析两份材料。",
         pass_mark=Decimal(60),
         time_limit_minutes=60,
         attempts_allowed=1,
@@ -128,18 +130,20 @@ def _sit(*, exam: Exam, profile: StaffProfile, rng: random.Random, ability: floa
         rules=exam_services.rules_snapshot(exam),
         started_at=started,
         deadline_at=deadline,
-        max_score=sum((Decimal(d.section.score_per_question) for d in drawn), Decimal(0)),
+        max_score=exam_services.paper_score(drawn),
         question_count=len(drawn),
     )
     saved = min(started + timedelta(minutes=rng.randrange(20, 50)), deadline)
-    items = [snapshot(d, attempt) for d in drawn]
-    for item in items:  # the answers, as the paper's autosave would have stored them
+
+    def respond(item: AttemptQuestion) -> None:
+        # The answers, as the paper's autosave would have stored them.
         raw = _answer(item, rng.random() < ability, rng)
         item.response = normalise_response(
             item.type, raw, len(item.options), blank_count(item.stem)
         )
         item.saved_at = saved
-    AttemptQuestion.objects.bulk_create(items)
+
+    exam_services.store_paper(attempt=attempt, drawn=drawn, respond=respond)
     exam_services.submit_attempt(attempt_id=attempt.pk, now=saved)
     for item in AttemptQuestion.objects.filter(attempt=attempt, needs_review=True):
         decisions = [
@@ -157,6 +161,7 @@ def _components(rng: random.Random, ability: float) -> dict:
         "attendance_rate": f"{rng.uniform(92, 100):.2f}",
         "error_rate": f"{max(0.0, rng.gauss(1.2 - ability, 0.3)):.2f}",
         "complaints": complaints,
+        "contacts": 300 + int(ability * 600),  # 投诉率 = complaints over the contacts handled
         "satisfaction": f"{min(100.0, rng.uniform(88, 96) + ability * 4):.2f}",
         "etiquette_score": f"{min(100.0, rng.uniform(75, 92) + ability * 8):.2f}",
     }
@@ -221,6 +226,23 @@ def _month(month: date, *, blueprint, units, supervisors, result) -> None:
             reason=f"班组长录入（{DEMO_REASON}）",
         )
         result.records_filled += 1
+    _elect_stars(month, supervisors=supervisors)
+
+
+def _elect_stars(month: date, *, supervisors) -> None:
+    """服务明星 (004: 月初民主选举产生上月服务明星): each team's best composite, with its votes."""
+    records = AssessmentRecord.objects.filter(month=month, composite__isnull=False)
+    best: dict[int, AssessmentRecord] = {}
+    for record in records.select_related("unit").order_by("-composite", "pk"):
+        best.setdefault(record.unit_id, record)
+    for record in best.values():
+        by = supervisors.for_unit(record.unit, not_user_id=record.profile.user_id)
+        if by is None or record.service_star:
+            continue
+        votes = 3 + int(record.composite) % 4
+        services.record_service_stars(
+            by=by, unit=record.unit, month=month, stars={record.profile_id: (votes, "")}
+        )
 
 
 def _close_month(month: date, *, lock: bool, supervisors, hr_user, result) -> None:

@@ -51,6 +51,7 @@ def team_nav(user) -> list[NavItem]:
         items += [
             NavItem("安排月度考试", reverse("quizzes:team_exam_new"), "new"),
             NavItem("月度考核录入", reverse("assessment:team_records"), "records"),
+            NavItem("服务明星", reverse("assessment:team_stars"), "stars"),
         ]
     return items
 

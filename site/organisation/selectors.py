@@ -65,3 +65,32 @@ def people_listing(*, user, unit_code: str = "") -> PeopleListing:
         selected = units.filter(code=unit_code).first()
         profiles = profiles.none() if selected is None else profiles.in_unit(selected)
     return PeopleListing(units, profiles.order_by("unit__path", "employee_number"), selected)
+
+
+def hr_user_ids() -> list[int]:
+    """Active users who hold the HR role's permission (everyone's records); notices to 人资."""
+    from django.contrib.auth import get_user_model
+
+    from .permissions import ALL_RECORDS
+
+    app_label, codename = ALL_RECORDS.split(".")
+    permission = Q(
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label=app_label,
+    ) | Q(
+        user_permissions__codename=codename,
+        user_permissions__content_type__app_label=app_label,
+    )
+    users = get_user_model().objects.filter(permission, is_active=True, is_superuser=False)
+    return sorted(set(users.values_list("pk", flat=True)))
+
+
+def supervisor_user_ids(unit: Unit) -> list[int]:
+    """Active supervisors in charge of the unit or of a unit above it."""
+    return sorted(
+        set(
+            StaffProfile.objects.filter(
+                supervised_units__in=unit.ancestor_ids, user__is_active=True
+            ).values_list("user_id", flat=True)
+        )
+    )

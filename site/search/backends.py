@@ -1,7 +1,9 @@
 """Wagtail's database search backend, with queries analysed as our index stores Chinese (the admin's page search and choosers)."""
 
+import re
+
 from wagtail.search.backends.database import SearchBackend as DatabaseSearchBackend
-from wagtail.search.query import And, Not, Or, Phrase, PlainText
+from wagtail.search.query import MATCH_NONE, And, Not, Or, Phrase, PlainText
 
 from .cjk import CJK_RUN, query_tokens, to_simplified
 
@@ -18,6 +20,7 @@ class ChineseQueries:
     every indexed field: `fields` are dropped, since SQLite's index has no column per field."""
 
     def search(self, query, model_or_queryset, fields=None, operator=None, order_by_relevance=True):
+        query = _plain(query)
         analysed = _analyse(query)
         if analysed is not None:
             query, fields, operator = analysed, None, None
@@ -26,10 +29,29 @@ class ChineseQueries:
     def autocomplete(
         self, query, model_or_queryset, fields=None, operator=None, order_by_relevance=True
     ):
+        query = _plain(query)
         analysed = _analyse(query)
         if analysed is not None:  # any part of a title or body, not only a title's beginning
             return super().search(analysed, model_or_queryset, None, None, order_by_relevance)
+        if query is MATCH_NONE:
+            return super().search(query, model_or_queryset, None, None, order_by_relevance)
         return super().autocomplete(query, model_or_queryset, fields, operator, order_by_relevance)
+
+
+# Quotes, stars, brackets and upper-case operator words are query syntax to SQLite's FTS5 and
+# PostgreSQL's tsquery; typed into an admin search box they are only text.
+_SYNTAX = re.compile(r"[^\w\s]")
+
+
+def _plain(query):
+    """The query without syntax characters; nothing to match when only syntax was typed."""
+    if isinstance(query, str):
+        text = " ".join(_SYNTAX.sub(" ", query).lower().split())[: MAX_ADMIN_QUERY * 2]
+        return text or MATCH_NONE
+    if isinstance(query, PlainText | Phrase):
+        text = _plain(query.query_string)
+        return text if text is MATCH_NONE else type(query)(text)
+    return query
 
 
 def _analyse(query):

@@ -16,8 +16,10 @@ INSTALLED_APPS = [
     "portal.organisation",
     "portal.search",
     "portal.thesaurus",
+    "portal.notifications",
     "cases",
     "quizzes",
+    "quizzes.changes",
     "assessment",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -36,6 +38,7 @@ INSTALLED_APPS = [
     "django_filters",
     "csp",
     "axes",
+    "django_tasks_db",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -223,6 +226,24 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 WAGTAIL_SITE_NAME = "供电服务培训考试平台"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+
+# Background jobs (django-tasks). "background" is the database queue that `manage.py run_worker`
+# works through (started by `make run` and `make serve`): notices, reminders, closing exams —
+# nothing of it runs inside a request. "default" keeps Wagtail's own small housekeeping tasks
+# (reference index, file deletion) running at once, as they always have.
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "background": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+}
+# What the worker's clock runs once a minute (portal.notifications.tasks.tick), each `job(now=)`.
+BACKGROUND_JOBS = [
+    "quizzes.papers.scheduling.close_and_release",
+    "quizzes.papers.reminders.scan",
+    "portal.notifications.tasks.resume_undelivered",
+]
+# Notices also go by e-mail (Django's mail settings; the console in development) when this is on.
+NOTIFICATIONS_EMAIL = os.environ.get("NOTIFICATIONS_EMAIL", "0") == "1"
+SITE_URL = WAGTAILADMIN_BASE_URL
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES

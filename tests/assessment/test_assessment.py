@@ -57,7 +57,7 @@ def test_composite_grade_and_bonus_for_a_scheme():
         "exam_score": Decimal(80),
         "attendance_rate": Decimal(100),
         "error_rate": Decimal("0.5"),  # 100 − 0.5 × 10 = 95
-        "complaints": 1,  # 100 − 20 = 80
+        "complaint_rate": Decimal(1),  # 投诉率 1 %: 100 − 1 × 20 = 80
         "satisfaction": Decimal(90),
         "etiquette_score": Decimal(95),
     }
@@ -65,7 +65,7 @@ def test_composite_grade_and_bonus_for_a_scheme():
     expected = (80 * 30 + 100 * 15 + 95 * 15 + 80 * 15 + 90 * 15 + 95 * 10) / Decimal(100)
     assert result.score == expected.quantize(Decimal("0.01")) == Decimal("88.25")
     assert result.grade == "良好" and result.bonus_coefficient == Decimal("1.0")
-    values["complaints"] = 9  # floor at 0, never negative
+    values["complaint_rate"] = Decimal(9)  # floor at 0, never negative
     assert composite(values=values, scheme=scheme).score == Decimal("76.25")
     values["etiquette_score"] = None
     assert composite(values=values, scheme=scheme).score is None
@@ -299,8 +299,8 @@ def test_submit_lock_and_reopen_with_audit(team_leader, staff_user, hr_user):
     team = unit("CG-YYT-2")
     record = entered_record(staff_user)
     with pytest.raises(assessment.AssessmentError, match="只有人资可以锁定"):
-        assessment.lock_month(unit=team, month=MONTH, by=team_leader)
-    assessment.submit_month(unit=team, month=MONTH, by=team_leader)
+        assessment.lock_month(unit=team, month=MONTH, by=team_leader, reason="测试：允许不完整")
+    assessment.submit_month(unit=team, month=MONTH, by=team_leader, reason="测试：允许不完整")
     with pytest.raises(assessment.AssessmentError, match="已提交，不能修改"):
         assessment.update_components(
             record_id=record.pk,
@@ -308,7 +308,7 @@ def test_submit_lock_and_reopen_with_audit(team_leader, staff_user, hr_user):
             values={"complaints": 1},
             expected_version=record.version,
         )
-    assessment.lock_month(unit=team, month=MONTH, by=hr_user)
+    assessment.lock_month(unit=team, month=MONTH, by=hr_user, reason="测试：允许不完整")
     with pytest.raises(assessment.AssessmentError, match="只有人资可以重新开放"):
         assessment.reopen_month(unit=team, month=MONTH, by=team_leader, reason="改错")
     with pytest.raises(assessment.AssessmentError, match="必须填写原因"):
@@ -329,8 +329,10 @@ def test_submit_lock_and_reopen_with_audit(team_leader, staff_user, hr_user):
 
 
 def test_locked_parent_unit_locks_the_team(hall_head, team_leader, staff_user, hr_user):
-    assessment.submit_month(unit=unit("CG-YYT"), month=MONTH, by=hall_head)
-    assessment.lock_month(unit=unit("CG-YYT"), month=MONTH, by=hr_user)
+    assessment.submit_month(
+        unit=unit("CG-YYT"), month=MONTH, by=hall_head, reason="测试：允许不完整"
+    )
+    assessment.lock_month(unit=unit("CG-YYT"), month=MONTH, by=hr_user, reason="测试：允许不完整")
     record = entered_record(staff_user)
     with pytest.raises(assessment.AssessmentError, match="已锁定"):
         assessment.update_components(

@@ -33,6 +33,7 @@ COMPONENT_VALUES = {
     "attendance_rate": "98.5",
     "error_rate": "0.5",
     "complaints": "1",
+    "contacts": "400",
     "satisfaction": "96",
     "etiquette_score": "92.25",
 }
@@ -71,8 +72,9 @@ def csv_rows(response) -> list[list[str]]:
 
 
 def xlsx_rows(content: bytes) -> list[tuple]:
+    """The person sheet from its header row on (row 1 is the title, row 2 the note)."""
     sheet = load_workbook(io.BytesIO(content), read_only=True).active
-    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    return [tuple(row) for row in sheet.iter_rows(min_row=3, values_only=True)]
 
 
 def download(response) -> bytes:
@@ -142,15 +144,17 @@ def test_attempt_at_0730_on_the_first_is_in_that_month_in_csv_and_xlsx(
     for column, field in [
         ("月度考试", "exam_score"),
         ("出勤率", "attendance_rate"),
-        ("差错率", "error_rate"),
-        ("满意度", "satisfaction"),
+        ("工作差错率", "error_rate"),
+        ("投诉率", "complaint_rate"),
+        ("满意率", "satisfaction"),
         ("服务礼仪", "etiquette_score"),
         ("综合得分", "composite"),
         ("奖金系数", "bonus_coefficient"),
     ]:
         assert isinstance(cells[column], int | float), column
         assert Decimal(str(cells[column])) == getattr(saved, field), column
-    assert cells["投诉"] == saved.complaints == 1
+    assert cells["投诉次数"] == saved.complaints == 1 and cells["服务客户数"] == 400
+    assert saved.complaint_rate == Decimal("0.250")  # 1 ÷ 400
 
 
 def test_csv_has_bom_chinese_header_and_chinese_file_name(client, hr_user):
@@ -162,7 +166,7 @@ def test_csv_has_bom_chinese_header_and_chinese_file_name(client, hr_user):
     assert body.startswith(b"\xef\xbb\xbf")
     header = body.decode("utf-8")[1:].splitlines()[0]
     assert header == ",".join(selectors.EXPORT_HEADER)
-    assert header.startswith("工号,姓名,单位,班组,岗位,月份,月度考试")
+    assert header.startswith("工号,姓名,单位,班组,岗位,月份,考试状态,月度考试")
     expected = quote("月度考核_中心营业厅_2026-12.csv")
     assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{expected}"
     xlsx = client.get(XLSX_URL, {"month": "2026-12", "unit": "CG-YYT"})
@@ -236,7 +240,8 @@ def test_command_writes_both_formats(tmp_path, december_attempt):
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8")[1:])))
     assert rows[0] == selectors.EXPORT_HEADER
     assert [row[0] for row in rows[1:]] == ["DL1020"]
-    assert rows[1][5] == "2026-12" and Decimal(rows[1][12]) == december_attempt.composite
+    composite = selectors.EXPORT_HEADER.index("综合得分")
+    assert rows[1][5] == "2026-12" and Decimal(rows[1][composite]) == december_attempt.composite
 
     xlsx_file = tmp_path / "考核.xlsx"
     call_command(
@@ -252,7 +257,8 @@ def test_command_writes_both_formats(tmp_path, december_attempt):
     sheet = xlsx_rows(xlsx_file.read_bytes())
     assert sheet[0] == tuple(selectors.EXPORT_HEADER)
     mine = [row for row in sheet[1:] if row[0] == "DL1020"]
-    assert Decimal(str(mine[0][12])) == december_attempt.composite and mine[0][5] == "2026-12"
+    assert Decimal(str(mine[0][composite])) == december_attempt.composite
+    assert mine[0][5] == "2026-12"
 
 
 @pytest.mark.parametrize(
@@ -287,13 +293,20 @@ def test_command_refuses_a_missing_output_folder(tmp_path):
 def test_hr_locks_and_reopens_with_audit_entries(client, hr_user, team_leader):
     team = unit("CG-YYT-2")
     record("DL1020")
-    assessment.submit_month(unit=team, month=DECEMBER, by=team_leader)
+    assessment.submit_month(unit=team, month=DECEMBER, by=team_leader, reason="测试：允许不完整")
     client.force_login(hr_user)
     page = client.get(HR_PAGE, {"month": "2026-12", "unit": "CG-YYT"}).content.decode()
     assert "/hr/assessments/lock/" in page and "已提交" in page
     form = {"unit": "CG-YYT-2", "month": "2026-12", "back": "CG-YYT"}
+    confirm = client.get("/hr/assessments/lock/", form).content.decode()
+    assert "尚不完整" in confirm and "考核项目未录全" in confirm
     response = client.post("/hr/assessments/lock/", form, follow=True)
+    assert "如仍要继续，请填写原因" in response.content.decode()
+    response = client.post("/hr/assessments/lock/", {**form, "reason": "按期锁定"}, follow=True)
     assert "已锁定营业二班2026年12月的考核" in response.content.decode()
+    # A lock requested twice locks once.
+    response = client.post("/hr/assessments/lock/", {**form, "reason": "按期锁定"}, follow=True)
+    assert "已经锁定，无需再锁" in response.content.decode()
     state = AssessmentMonth.objects.get(unit=team, month=DECEMBER)
     assert state.status == "locked"
 
@@ -310,17 +323,20 @@ def test_hr_locks_and_reopens_with_audit_entries(client, hr_user, team_leader):
         .order_by("pk")
         .values_list("new_value", "changed_by__username", "reason")
     )
-    assert entries == [
-        ("已提交", "DL1019", "班组长提交"),
-        ("已锁定", "hr", "人资锁定"),
-        ("填报中", "hr", "投诉数据更正"),
+    assert [(new, by) for new, by, _ in entries] == [
+        ("已提交", "DL1019"),
+        ("已锁定", "hr"),
+        ("填报中", "hr"),
     ]
+    assert entries[0][2].startswith("班组长提交（不完整：") and entries[0][2].endswith("允许不完整")
+    assert entries[1][2].startswith("人资锁定（不完整：") and entries[1][2].endswith("按期锁定")
+    assert entries[2][2] == "投诉数据更正"
 
 
 def test_supervisor_sees_states_but_cannot_lock(client, team_leader):
     team = unit("CG-YYT-2")
     record("DL1020")
-    assessment.submit_month(unit=team, month=DECEMBER, by=team_leader)
+    assessment.submit_month(unit=team, month=DECEMBER, by=team_leader, reason="测试：允许不完整")
     client.force_login(team_leader)
     page = client.get(HR_PAGE, {"month": "2026-12"}).content.decode()
     assert "营业二班" in page and "已提交" in page and "/hr/assessments/lock/" not in page
@@ -348,7 +364,8 @@ def test_hr_page_shows_records_charts_and_numbers_as_exported(
 ):
     record("DL1014", exam_score=Decimal("55"), composite=Decimal("61.35"), grade="合格")
     client.force_login(hall_head)
-    with django_assert_max_num_queries(28):  # 25, and the held score changes in scope
+    # 25, the held score changes in scope, the schemes' 示例 flag (2) and the 服务明星
+    with django_assert_max_num_queries(35):
         response = client.get(HR_PAGE, {"month": "2026-12"})
     page = response.content.decode()
     assert response.status_code == 200 and "中心营业厅" in page

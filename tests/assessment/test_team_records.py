@@ -16,6 +16,7 @@ from portal.organisation.models import StaffProfile
 
 pytestmark = pytest.mark.django_db
 MONTH_TEXT = "2026-11"
+HEADER = ["工号", "姓名", "出勤率", "工作差错率", "投诉次数", "服务客户数", "满意率", "服务礼仪"]
 
 
 # The grid ----------------------------------------------------------------------------------------
@@ -39,7 +40,7 @@ def grid_post(client, changes: dict[str, dict], versions: dict[str, int] | None 
     for person in people:
         number, record, prefix = person.employee_number, records.get(person.pk), f"p{person.pk}-"
         data[prefix + "version"] = (versions or {}).get(number, record.version if record else 0)
-        for name in ("attendance_rate", "error_rate", "complaints", "satisfaction"):
+        for name in ("attendance_rate", "error_rate", "complaints", "contacts", "satisfaction"):
             value = getattr(record, name, None)
             data[prefix + name] = "" if value is None else str(value)
         data[prefix + "etiquette_score"] = ""
@@ -82,7 +83,7 @@ def test_grid_shows_the_team_and_saves_with_audit(
     assert "DL1020" in page and "DL1014" not in page
     assert "提交本月" in page
     assert not AssessmentRecord.objects.filter(month="2026-11-01").exists()  # a read writes nothing
-    with django_assert_max_num_queries(20):  # a fixed number of queries
+    with django_assert_max_num_queries(26):  # a fixed number of queries
         client.get(records_url())
     response = grid_post(
         client,
@@ -143,14 +144,28 @@ def test_grid_conflict_when_the_version_is_stale(client, team_leader, hall_head)
 def test_submit_and_withdraw_the_month(client, team_leader):
     client.force_login(team_leader)
     open_grid(client)
-    response = client.post(records_url(), {"action": "submit_month"}, follow=True)
+    submit = records_url("assessment:team_records_submit")
+    page = client.get(submit).content.decode()
+    assert "尚不完整" in page and "考核项目未录全" in page and "罗斌" in page
+    response = client.post(submit, {"reason": ""}, follow=True)
+    assert "如仍要继续，请填写原因" in response.content.decode()
+    assert services_status() == "open"
+    response = client.post(submit, {"reason": "月底前数据已核对"}, follow=True)
     text = response.content.decode()
     assert "考核已提交" in text and "撤回" in text and "readonly" in text
+    assert "本月考核已提交，不能导入" in text and "已已" not in text
     response = grid_post(client, {"DL1020": {"complaints": "1"}})
     assert "已提交，不能修改" in response.content.decode()
     assert record("DL1020").complaints is None
     response = client.post(records_url(), {"action": "withdraw_month"}, follow=True)
     assert "已撤回" in response.content.decode() and "提交本月" in response.content.decode()
+
+
+def services_status() -> str:
+    from assessment.models import AssessmentMonth
+
+    state = AssessmentMonth.objects.filter(unit__code="CG-YYT-2", month="2026-11-01").first()
+    return state.status if state else "open"
 
 
 # XLSX --------------------------------------------------------------------------------------------
@@ -159,7 +174,7 @@ def test_submit_and_withdraw_the_month(client, team_leader):
 def sheet_bytes(rows, header=None) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(header or ["工号", "姓名", "出勤率", "差错率", "投诉", "满意度", "服务礼仪"])
+    sheet.append(header or HEADER)
     for row in rows:
         sheet.append(row)
     output = io.BytesIO()
@@ -187,9 +202,9 @@ def test_template_download_is_prefilled(client, team_leader):
     assert "filename*=utf-8''" in response["Content-Disposition"].lower()
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.values)
-    assert list(rows[0]) == ["工号", "姓名", "出勤率", "差错率", "投诉", "满意度", "服务礼仪"]
+    assert list(rows[0]) == HEADER
     by_number = {row[0]: row for row in rows[1:]}
-    assert by_number["DL1021"][1] == "梁艳" and by_number["DL1021"][5] == Decimal("93.5")
+    assert by_number["DL1021"][1] == "梁艳" and by_number["DL1021"][6] == Decimal("93.5")
     assert "DL1019" not in by_number  # the leader's own record is entered by their superior
 
 
@@ -201,9 +216,9 @@ def test_xlsx_upload_happy_path(client, team_leader):
     sheet = workbook.active
     for row in sheet.iter_rows(min_row=2):
         if row[0].value == "DL1020":
-            row[2].value, row[3].value, row[4].value = 99, 0.2, 0
-            row[5].value, row[6].value = 0.96, 90
-            row[5].number_format = "0%"  # 96% typed into a percentage cell
+            row[2].value, row[3].value, row[4].value, row[5].value = 99, 0.2, 1, 500
+            row[6].value, row[7].value = 0.96, 90
+            row[6].number_format = "0%"  # 96% typed into a percentage cell
     output = io.BytesIO()
     workbook.save(output)
     response = upload(client, output.getvalue())
@@ -211,22 +226,24 @@ def test_xlsx_upload_happy_path(client, team_leader):
     saved = record("DL1020")
     assert saved.attendance_rate == Decimal(99) and saved.error_rate == Decimal("0.2")
     assert saved.satisfaction == Decimal(96) and saved.etiquette_score == Decimal(90)
-    assert saved.complaints == 0
-    assert AuditEntry.objects.filter(record=saved, reason="表格导入").count() == 5
+    assert saved.complaints == 1 and saved.contacts == 500
+    assert saved.complaint_rate == Decimal("0.200")  # 投诉率 = 1 ÷ 500
+    # six entered values and the computed 投诉率
+    assert AuditEntry.objects.filter(record=saved, reason="表格导入").count() == 7
 
 
 def test_xlsx_with_bad_rows_saves_nothing_and_lists_each(client, team_leader):
     client.force_login(team_leader)
     content = sheet_bytes(
         [
-            ["DL1020", "罗斌", 98, 0.5, 0, 95, 90],  # valid, but must not be saved
-            ["DL1021", "梁艳", 120, 0, 0, 95, 90],  # 出勤率 out of range
-            ["DL9999", "无名", 98, 0, 0, 95, 90],  # unknown
-            ["DL1014", "朱军", 98, 0, 0, 95, 90],  # another team
-            ["DL1020", "罗斌", 98, 0, 0, 95, 90],  # duplicate
-            ["DL1022", "宋志刚", "=A1*2", 0, 0, 95, 90],  # formula
-            ["DL1023", "错名", 98, 0, 0, 95, 90],  # name does not match
-            ["DL1019", "马丽娟", 98, 0, 0, 95, 90],  # own record
+            ["DL1020", "罗斌", 98, 0.5, 0, 500, 95, 90],  # valid, but must not be saved
+            ["DL1021", "梁艳", 120, 0, 0, 500, 95, 90],  # 出勤率 out of range
+            ["DL9999", "无名", 98, 0, 0, 500, 95, 90],  # unknown
+            ["DL1014", "朱军", 98, 0, 0, 500, 95, 90],  # another team
+            ["DL1020", "罗斌", 98, 0, 0, 500, 95, 90],  # duplicate
+            ["DL1022", "宋志刚", "=A1*2", 0, 0, 500, 95, 90],  # formula
+            ["DL1023", "错名", 98, 0, 0, 500, 95, 90],  # name does not match
+            ["DL1019", "马丽娟", 98, 0, 0, 500, 95, 90],  # own record
         ]
     )
     response = upload(client, content)

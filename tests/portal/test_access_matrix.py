@@ -258,6 +258,13 @@ MATRIX: dict[str, Row] = {
         post=signed_in(403),  # no ticket: a Chinese problem page, nothing written
         data=lambda w: {"scope": "random:"},
     ),
+    "practice/case/": Row(lambda w: "/practice/case/?scope=random", get=DURING_EXAM),
+    "practice/case/answer/": Row(
+        lambda w: "/practice/case/answer/",
+        get={**signed_in(ELSEWHERE), "staff": 403},
+        post=signed_in(403),  # no ticket: a Chinese problem page, nothing written
+        data=lambda w: {"scope": "random"},
+    ),
     "wrongbook/": Row(lambda w: "/wrongbook/", get=DURING_EXAM),
     # Marking
     "marking/": Row(lambda w: "/marking/", get=VIEWERS),
@@ -306,6 +313,34 @@ MATRIX: dict[str, Row] = {
         ),
         data=lambda w: {"attempt": w.sitting.pk, "reason": ""},  # no reason: refused
     ),
+    # Changing a published exam: only the person who scheduled it (or the superuser); the
+    # 值长 sees the exam but is sent back to its progress page.
+    "team/exams/<int:exam_id>/edit/": Row(
+        lambda w: f"/team/exams/{w.exam.pk}/edit/",
+        get=by_role(staff=403, hr=403, editor=403, team_leader=200, hall_head=ELSEWHERE, admin=200),
+        post=by_role(
+            staff=403, hr=403, editor=403, team_leader=200, hall_head=ELSEWHERE, admin=200
+        ),
+        data=lambda w: {"action": "cancel", "reason": ""},  # no reason: refused
+    ),
+    "team/exams/<int:exam_id>/export/": Row(
+        lambda w: f"/team/exams/{w.exam.pk}/export/?format=csv", get=VIEWERS
+    ),
+    # 站内通知: everyone's own notices
+    "notifications/": Row(lambda w: "/notifications/", get=signed_in(200)),
+    "notifications/unread.json": Row(lambda w: "/notifications/unread.json", get=signed_in(200)),
+    "notifications/<int:notification_id>/open/": Row(
+        lambda w: "/notifications/999999/open/",
+        get=signed_in(405),
+        post=signed_in(404),
+        data=lambda w: {},
+    ),
+    "notifications/read-all/": Row(
+        lambda w: "/notifications/read-all/",
+        get=signed_in(405),
+        post=signed_in(ELSEWHERE),
+        data=lambda w: {},
+    ),
     # 考核录入
     "team/records/": Row(
         lambda w: f"/team/records/?month={MONTH}&unit=CG-YYT-2",
@@ -326,6 +361,20 @@ MATRIX: dict[str, Row] = {
         post=SUPERVISOR_ONLY,  # no file: the page again with the form's error
         data=lambda w: {},
     ),
+    # Submitting the month: the confirmation page; a POST without a reason (incomplete) is
+    # refused with the page shown again.
+    "team/records/submit/": Row(
+        lambda w: f"/team/records/submit/?month={MONTH}&unit=CG-YYT-2",
+        get=SUPERVISOR_ONLY,
+        post=SUPERVISOR_ONLY,
+        data=lambda w: {"reason": ""},
+    ),
+    "team/stars/": Row(
+        lambda w: f"/team/stars/?month={MONTH}&unit=CG-YYT-2",
+        get=SUPERVISOR_ONLY,
+        post=SUPERVISOR_ONLY,  # nobody chosen and 本月不评选 not ticked: refused, page again
+        data=lambda w: {},
+    ),
     "team/records/template.xlsx": Row(
         lambda w: f"/team/records/template.xlsx?month={MONTH}&unit=CG-YYT-2",
         get=SUPERVISOR_ONLY,
@@ -338,14 +387,15 @@ MATRIX: dict[str, Row] = {
     "hr/assessments/export.xlsx": Row(
         lambda w: f"/hr/assessments/export.xlsx?month={MONTH}", get=VIEWERS
     ),
+    # GET: the confirmation page (what is incomplete); POST: lock, refused here (the month is
+    # open) with the page shown again.
     "hr/assessments/lock/": Row(
-        lambda w: "/hr/assessments/lock/",
-        get=signed_in(405),
-        post=by_role(
-            staff=403, team_leader=403, hall_head=403, editor=403, hr=ELSEWHERE, admin=ELSEWHERE
-        ),
+        lambda w: f"/hr/assessments/lock/?unit=CG-YYT-2&month={MONTH}",
+        get=by_role(staff=403, team_leader=403, hall_head=403, editor=403, hr=200, admin=200),
+        post=by_role(staff=403, team_leader=403, hall_head=403, editor=403, hr=200, admin=200),
         data=lambda w: {"unit": "CG-YYT-2", "month": MONTH},
     ),
+    "hr/audit/": Row(lambda w: f"/hr/audit/?month={MONTH}", get=VIEWERS),
     "hr/assessments/reopen/": Row(
         lambda w: "/hr/assessments/reopen/",
         get=signed_in(405),
@@ -521,6 +571,9 @@ ADMIN_MATRIX = {
     "/admin/snippets/cases/ruleitem/": {**NO_ADMIN, "editor": 200, "admin": 200},
     "/admin/quizzes/categories/": {**NO_ADMIN, "editor": 200, "admin": 200},
     "/admin/quizzes/questions/": {**NO_ADMIN, "editor": 200, "admin": 200},
+    "/admin/quizzes/questions/report/": {**NO_ADMIN, "editor": 200, "admin": 200},
+    "/admin/quizzes/materials/": {**NO_ADMIN, "editor": 200, "admin": 200},
+    "/admin/quizzes/exclusion-groups/": {**NO_ADMIN, "editor": 200, "admin": 200},
     "/admin/quizzes/blueprints/": {**NO_ADMIN, "editor": 200, "admin": 200},
     "/admin/quizzes/exams/": {**NO_ADMIN, "editor": 200, "admin": 200},
     "/admin/assessment_audit/": {**NO_ADMIN, "editor": DENIED, "admin": 200},

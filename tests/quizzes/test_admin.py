@@ -467,6 +467,7 @@ def sections_data(sections: list[dict], initial: int = 0) -> dict:
         for key, value in section.items():
             data[f"sections-{i}-{key}"] = value
         data.setdefault(f"sections-{i}-DELETE", "")
+        data.setdefault(f"sections-{i}-kind", "questions")  # the section editor's select
     return data
 
 
@@ -551,16 +552,19 @@ def test_check_draws_a_paper_and_shows_each_section_size(editor_client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "可以抽题" in html
-    assert "本次抽到 57 道题，合计 100 分" in html
+    drawn = response.context["drawn_count"]
+    assert (
+        f"本次抽到 {drawn} 道题（含 2 份案例分析材料的 {drawn - 41} 道小题），合计 100 分" in html
+    )
     checks = response.context["checks"]
-    assert [(c.title, len(c.drawn)) for c in checks] == [
+    assert [(c.title, len(c.materials) if c.draws_materials else len(c.drawn)) for c in checks] == [
         (s.title, s.question_count) for s in blueprint.sections.all()
     ]
 
 
 def test_check_names_the_section_whose_pool_is_too_small(editor_client):
     available = Question.objects.filter(
-        type=QuestionType.FILL, status="active", usage__in=EXAM_USAGES
+        type=QuestionType.FILL, status="active", usage__in=EXAM_USAGES, material__isnull=True
     ).count()
     blueprint = make_blueprint(
         ("一、判断", [QuestionType.TRUE_FALSE], 5, 1),

@@ -26,7 +26,7 @@ from wagtail.search.backends import get_search_backend
 from wagtail.search.models import IndexEntry
 
 from assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
-from assessment.scoring import composite
+from assessment.scoring import complaint_rate, composite
 from assessment.services import scheme_for
 from portal.months import month_of, months_ending, shift_month
 from portal.organisation.models import Position, StaffProfile, Unit
@@ -464,10 +464,13 @@ def build_blueprint(*, result: LoadResult) -> Blueprint:
 
 def _components(rng: random.Random, ability: float) -> dict:
     complaints = 0 if rng.random() < 0.85 else (1 if rng.random() < 0.8 else 2)
+    contacts = 300 + int(ability * 600)  # 投诉率 = complaints over the contacts handled
     return {
         "attendance_rate": Decimal(f"{rng.uniform(90, 100):.2f}"),
         "error_rate": Decimal(f"{max(0.0, rng.gauss(1.2 - ability, 0.3)):.2f}"),
         "complaints": complaints,
+        "contacts": contacts,
+        "complaint_rate": complaint_rate(complaints=complaints, contacts=contacts),
         "satisfaction": Decimal(f"{min(100.0, rng.uniform(86, 96) + ability * 4):.2f}"),
         "etiquette_score": Decimal(f"{min(100.0, rng.uniform(72, 92) + ability * 8):.2f}"),
     }

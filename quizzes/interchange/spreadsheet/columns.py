@@ -25,6 +25,9 @@ HEADERS = [
     "知识点",
     "分值",
     "来源",
+    "材料编号",
+    "材料标题",
+    "材料",
 ]
 REQUIRED = ("type", "stem", "answer")
 # Column key → accepted header spellings (compared after normalise_header).
@@ -38,6 +41,9 @@ HEADER_ALIASES = {
     "knowledge_point": ["知识点"],
     "score": ["分值", "分数", "默认分值"],
     "source": ["来源", "出处", "试题来源"],
+    "material_key": ["材料编号", "材料号", "案例材料编号"],
+    "material_title": ["材料标题"],
+    "material": ["材料", "材料内容", "案例材料", "材料文字"],
 }
 HEADER_LABELS = {
     "type": "题型",
@@ -49,6 +55,9 @@ HEADER_LABELS = {
     "knowledge_point": "知识点",
     "score": "分值",
     "source": "来源",
+    "material_key": "材料编号",
+    "material_title": "材料标题",
+    "material": "材料",
     **{f"option{i}": header for i, header in enumerate(OPTION_HEADERS)},
 }
 OPTION_HEADER = re.compile(r"^(?:选项)?([A-H])(?:选项)?$")
@@ -87,6 +96,7 @@ MAX_SCORE = Decimal("999.99")
 KNOWLEDGE_POINT_MAX = 100
 SOURCE_NOTE_MAX = 200
 CATEGORY_NAME_MAX = 100
+MATERIAL_KEY_MAX = 50
 HEADER_SEARCH_ROWS = 10
 # What an uploaded question workbook may hold (portal.spreadsheets checks it before openpyxl
 # reads anything): MAX_ROWS questions of up to 19 columns fit with room for blank and styled

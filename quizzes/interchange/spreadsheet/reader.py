@@ -18,6 +18,7 @@ from portal.spreadsheets import (
 
 from ...bank.answers import BLANK, parse_answer, validate_answer_key
 from ...bank.choices import Difficulty, QuestionType
+from .. import materials
 from ..base import FileRejected, ParsedQuestion, ParseResult, check_size
 from .columns import (
     CATEGORY_NAME_MAX,
@@ -25,6 +26,7 @@ from .columns import (
     HEADER_LABELS,
     HEADER_SEARCH_ROWS,
     KNOWLEDGE_POINT_MAX,
+    MATERIAL_KEY_MAX,
     MAX_ROWS,
     MAX_SCORE,
     OPTION_HEADERS,
@@ -190,11 +192,38 @@ def _answer(row: _Row, qtype: str | None, options: list[str], stem: str):
     return answer
 
 
+def _material_cells(row: _Row) -> tuple[str, str, str] | None:
+    """The row's 材料编号, 材料标题 and 材料; None (the problem recorded) when it gives a
+    material's text or title without saying which material."""
+    key = row.limited("material_key", "材料编号", MATERIAL_KEY_MAX)
+    title, text = row.cell("material_title"), row.cell("material")
+    if (text or title) and not key:
+        row.fail(
+            "material" if text else "material_title",
+            "填写了材料，但没有“材料编号”：同一材料的各行（材料与它的小题）要填相同的材料编号。",
+        )
+        return None
+    return key, title, text
+
+
+def _declares_material_only(row: _Row) -> bool:
+    """A row that names a material and holds no question (its text, before its sub-questions)."""
+    positions = [p for p in row.columns.option_positions if p is not None]
+    options = any(p < len(row.values) and clean_text(row.values[p]) for p in positions)
+    return not options and not any(row.cell(key) for key in ("type", "stem", "answer"))
+
+
 def parse_row(
     result: ParseResult, columns: ColumnMap, line: int, values: list[str | None]
 ) -> ParsedQuestion | None:
-    """One data row → a question, or None after recording every problem of the row."""
+    """One data row → a question, or None after recording every problem of the row (or after
+    declaring a material, for a row that holds only a material)."""
     row = _Row(result, columns, line, values)
+    material = _material_cells(row)
+    if material and material[0] and _declares_material_only(row):
+        key, title, text = material
+        materials.declare(result, key=key, text=text, title=title, line=line)
+        return None
     qtype = _type(row)
     stem = row.cell("stem")
     if not stem:
@@ -208,8 +237,9 @@ def parse_row(
     category = row.optional("category", parse_category, "")
     knowledge_point = row.limited("knowledge_point", "知识点", KNOWLEDGE_POINT_MAX)
     source_note = row.limited("source", "来源", SOURCE_NOTE_MAX)
-    if not row.ok:
+    if not row.ok or material is None:
         return None
+    key, title, text = material
     return ParsedQuestion(
         type=str(qtype),
         stem=stem,
@@ -222,6 +252,9 @@ def parse_row(
         score=score,
         source_note=source_note,
         line=line,
+        material_key=key,
+        material_title=title,
+        material_text=text,
     )
 
 
@@ -294,6 +327,7 @@ def parse_rows(
             result.questions.append(question)
     if not data_rows:
         result.error("表头下面没有试题：请从表头的下一行起，每行填写一道题。", columns.header_line)
+    materials.gather(result)
     return result
 
 

@@ -1,5 +1,6 @@
-"""The downloadable import template: a 试题 sheet of example questions (one of each type) and a
-说明 sheet explaining every column, as XLSX; the same examples as CSV."""
+"""The downloadable import template: a 试题 sheet of example questions (one of each type, and a
+case-analysis material with two sub-questions) and a 说明 sheet explaining every column, as XLSX;
+the same examples as CSV."""
 
 from decimal import Decimal
 
@@ -30,6 +31,21 @@ INSTRUCTIONS = [
     ("知识点", "可不填；没有“分类”列时，“知识点”列同时作为分类。"),
     ("分值", "默认分值，大于 0，最多两位小数；不填为 1 分。"),
     ("来源", "可不填，如文件名或文件文号。"),
+    (
+        "材料编号",
+        "案例分析题才填：一份材料（情境）带几道小题，每道小题占一行，这几行填相同的材料编号"
+        "（如 M1，文件内自己编号即可）；单独的试题留空。小题的题型、题干、答案等照常填写。",
+    ),
+    ("材料标题", "可不填：编辑列表中显示的简短中性标签（考生看不到），只需填在该材料的第一行。"),
+    (
+        "材料",
+        "材料文字（约 150–600 字的情境），填在该材料的第一行，其余各行留空（或填完全相同的文字）。"
+        "也可以单独用一行只填材料编号、材料标题和材料，下面各行再填小题。",
+    ),
+    (
+        "",
+        "一份材料至少 1 道、最多 6 道小题；材料没有小题、材料文字没有填写，都会指出行号，整个文件不导入。",
+    ),
     ("", ""),
     ("注意", "第 1 行是表头，不要修改；空行会被跳过；单元格不能是公式。"),
     (
@@ -94,6 +110,31 @@ EXAMPLES = [
         category_path="营业",
         difficulty=Difficulty.HARD,
         score=Decimal("5"),
+    ),
+    ParsedQuestion(
+        type=QuestionType.SINGLE,
+        stem="材料中抄表员的做法主要违反了哪项要求？",
+        options=["准确抄表，杜绝抄错和估抄", "不准自立收费项目", "停电前7天通知客户", "首问负责"],
+        answer=[0],
+        explanation="抄错和凭估计填写读数都违反准确抄表的要求。",
+        category_path="抄表收费",
+        difficulty=Difficulty.MEDIUM,
+        score=Decimal("2"),
+        material_key="M1",
+        material_title="（示例）抄见电量与客户自查读数不符",
+        material_text=(
+            "某供电所接到客户投诉，反映按抄见电量计收的电费比自己实际用电多。经查，抄表员"
+            "没有到现场抄录读数，而是凭估计填写了读数。"
+        ),
+    ),
+    ParsedQuestion(
+        type=QuestionType.SHORT,
+        stem="客户来电反映电量与自己查看的读数不符，受理人员应如何处理？",
+        answer=["道歉|致歉", "上门|现场 + 核实|核对", "退还|退补"],
+        category_path="抄表收费",
+        difficulty=Difficulty.MEDIUM,
+        score=Decimal("3"),
+        material_key="M1",
     ),
 ]
 

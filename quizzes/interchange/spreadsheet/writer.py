@@ -16,6 +16,7 @@ from ...bank.answers import LETTERS, format_answer
 from ...bank.choices import Difficulty, QuestionType
 from ..base import ParsedQuestion
 from ..convert import as_parsed
+from ..materials import material_fields
 from .columns import CONTROL, HEADERS
 
 
@@ -26,7 +27,9 @@ def format_score(score: Decimal | None):
     return int(score) if score == score.to_integral_value() else float(score)
 
 
-def question_row(question: ParsedQuestion) -> list:
+def question_row(question: ParsedQuestion, first_of_material: bool = True) -> list:
+    """A question's cells; a case-analysis sub-question names its material on every row and
+    gives the material's title and text on the material's first row."""
     options = list(question.options or []) + [""] * (len(LETTERS) - len(question.options or []))
     return [
         QuestionType(question.type).label,
@@ -39,7 +42,17 @@ def question_row(question: ParsedQuestion) -> list:
         question.knowledge_point,
         format_score(question.score),
         question.source_note,
+        *material_fields(question, first_of_material),
     ]
+
+
+def question_rows(questions: list[ParsedQuestion]) -> Iterable[list]:
+    """Each question's row, a material's title and text written once (on its first row)."""
+    written: set[str] = set()
+    for question in questions:
+        first = question.material_key not in written
+        written.add(question.material_key)
+        yield question_row(question, first)
 
 
 def _append_text_row(sheet, row: list) -> None:
@@ -56,9 +69,9 @@ def workbook_bytes(questions: list[ParsedQuestion], *, instructions: list | None
     sheet.append(HEADERS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for question in questions:
-        _append_text_row(sheet, question_row(question))
-    widths = [8, 48, *[16] * len(LETTERS), 14, 30, 6, 18, 14, 6, 16]
+    for row in question_rows(questions):
+        _append_text_row(sheet, row)
+    widths = [8, 48, *[16] * len(LETTERS), 14, 30, 6, 18, 14, 6, 16, 12, 18, 60]
     for position, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = width
     sheet.freeze_panes = "C2"
@@ -87,7 +100,7 @@ def export_csv(questions: Iterable, skipped: list | None = None) -> bytes:
     output = io.StringIO(newline="")
     writer = csv.writer(output, lineterminator="\r\n")
     writer.writerow(HEADERS)
-    for question in as_parsed(questions):
+    for row in question_rows(as_parsed(questions)):
         # Text that starts like a formula gets a leading quote; read_csv takes it off again.
-        writer.writerow(csv_row("" if v is None else v for v in question_row(question)))
+        writer.writerow(csv_row("" if v is None else v for v in row))
     return output.getvalue().encode("utf-8-sig")

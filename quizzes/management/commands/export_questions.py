@@ -70,5 +70,6 @@ class Command(BaseCommand):
         if skipped:
             codes = "、".join(question.title for question in skipped)
             self.stdout.write(
-                f"{spec.label}无法表示的 {len(skipped)} 道题未导出（多空填空题，请改用 Moodle XML）：{codes}"
+                f"{spec.label}无法表示的 {len(skipped)} 道题未导出（多空填空题、案例分析材料的小题，"
+                f"请改用 Moodle XML 或 Excel）：{codes}"
             )

@@ -14,7 +14,14 @@ from assessment.models import AssessmentScheme
 from cases.models import CasePage, QAItem, RuleItem, RuleSet, SourceDocument
 from portal.organisation.models import StaffProfile, Unit
 from portal.thesaurus.models import ThesaurusGroup
-from quizzes.models import Blueprint, Exam, Question, QuestionCategory
+from quizzes.models import (
+    Blueprint,
+    Exam,
+    ExclusionGroup,
+    Material,
+    Question,
+    QuestionCategory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +63,14 @@ SEARCHES = [
         {"file_name__startswith": "003_"},
     ),
     ("/admin/quizzes/questions/", "窃电", Question, {"stem__contains": "窃电"}),
+    ("/admin/quizzes/materials/", "停电", Material, {"text__contains": "停电"}),
+    ("/admin/quizzes/materials/", "m-nc01", Material, {"code__startswith": "m-nc01"}),
+    (
+        "/admin/quizzes/exclusion-groups/",
+        "十个不准",
+        ExclusionGroup,
+        {"name__contains": "十个不准"},
+    ),
     ("/admin/quizzes/categories/", "礼仪", QuestionCategory, {"path__contains": "礼仪"}),
     ("/admin/quizzes/blueprints/", "综合知识", Blueprint, {"name__contains": "综合知识"}),
     ("/admin/quizzes/exams/", "综合知识", Exam, {"title__contains": "综合知识"}),
@@ -165,3 +180,11 @@ def test_choosers_find_by_chinese(editor_client):
 def test_assessment_schemes_listing_opens(editor_client):
     AssessmentScheme.objects.count()
     assert editor_client.get("/admin/assessment_schemes/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query", ['" OR * NEAR(', "停电 OR *", "*", "a'b", '两支蜡烛"', "停" * 2000]
+)
+def test_page_search_of_odd_input(editor_client, query):
+    assert editor_client.get("/admin/pages/search/", {"q": query}).status_code == 200
+    assert editor_client.get("/admin/choose-page/search/", {"q": query}).status_code == 200

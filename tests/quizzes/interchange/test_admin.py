@@ -52,24 +52,27 @@ def test_upload_preview_confirm_writes_once(editor_client, editor_user):
     page = preview.content.decode()
     assert preview.status_code == 200
     assert "确认导入" in page and "后台导入/礼仪/电话礼仪" in page
+    # One example of each type, and a case-analysis material with a single-choice and a short
+    # sub-question.
+    assert "案例分析材料（1 份" in page
     assert [(row.label, row.create) for row in preview.context["preview"].type_counts()] == [
-        ("单选题", 1),
+        ("单选题", 2),
         ("多选题", 1),
         ("判断题", 1),
         ("填空题", 1),
-        ("简答题", 1),
+        ("简答题", 2),
     ]
 
     confirmed = editor_client.post(response["Location"], follow=True)
-    assert Question.objects.count() == before + 5
-    assert "已导入“题库.xlsx”：新建 5 道" in " ".join(
+    assert Question.objects.count() == before + 7
+    assert "已导入“题库.xlsx”：新建 7 道" in " ".join(
         str(m) for m in get_messages(confirmed.wsgi_request)
     )
     pending.refresh_from_db()
     assert pending.status == QuestionImport.Status.APPLIED and bytes(pending.data) == b""
 
     again = editor_client.post(response["Location"], follow=True)
-    assert Question.objects.count() == before + 5  # a second confirmation imports nothing
+    assert Question.objects.count() == before + 7  # a second confirmation imports nothing
     assert "已经导入过了，没有重复导入" in " ".join(
         str(m) for m in get_messages(again.wsgi_request)
     )
@@ -176,7 +179,7 @@ def test_export_downloads_the_filtered_bank(editor_client):
     response = editor_client.get(EXPORT, {"format": "xlsx", "type": "truefalse", "difficulty": "1"})
     assert response.status_code == 200
     assert "filename*=utf-8''" in response["Content-Disposition"]
-    questions = read_xlsx(b"".join(response.streaming_content)).questions
+    questions = read_xlsx(b"".join(response.streaming_content)).all_questions()
     expected = Question.objects.filter(type="truefalse", difficulty=1).count()
     assert len(questions) == expected > 0
     assert {q.type for q in questions} == {"truefalse"} and {q.difficulty for q in questions} == {1}

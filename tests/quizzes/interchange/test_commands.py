@@ -34,11 +34,13 @@ def template_file(tmp_path) -> Path:
 def test_dry_run_prints_the_preview_and_writes_nothing(template_file):
     before = Question.objects.count()
     out, _ = run("import_questions", str(template_file), "--dry-run", "--category", "命令测试")
-    assert "单选题：新建 1，更新 0，不变 0，跳过 0" in out
-    assert "合计：新建 5，更新 0，不变 0，跳过 0" in out
+    # One example of each type, and a material with a single-choice and a short sub-question.
+    assert "单选题：新建 2，更新 0，不变 0，跳过 0" in out
+    assert "合计：新建 7，更新 0，不变 0，跳过 0" in out
+    assert "案例分析材料：新建 1，更新 0，不变 0" in out
     assert (
-        "将新建分类：命令测试、命令测试/供电质量、命令测试/礼仪、命令测试/礼仪/电话礼仪、命令测试/营业"
-        in out
+        "将新建分类：命令测试、命令测试/供电质量、命令测试/抄表收费、命令测试/礼仪、"
+        "命令测试/礼仪/电话礼仪、命令测试/营业" in out
     )
     assert "试运行（--dry-run）：文件没有错误，未写入任何内容。" in out
     assert Question.objects.count() == before
@@ -51,10 +53,10 @@ def test_import_writes_once_and_a_second_run_changes_nothing(template_file, edit
     out, _ = run(
         "import_questions", str(template_file), "--category", "命令测试", "--user", "editor"
     )
-    assert "新建 5 道，更新 0 道，不变 0 道，跳过 0 道" in out
+    assert "新建 7 道，更新 0 道，不变 0 道，跳过 0 道" in out
     batch = QuestionImport.objects.get()
     assert batch.created_by == editor_user and batch.file_name == "模板.xlsx"
-    assert Question.objects.count() == before + 5
+    assert Question.objects.count() == before + 7
     assert (
         Question.objects.get(stem__startswith="客户来电时").category.path
         == "命令测试/礼仪/电话礼仪"
@@ -63,8 +65,8 @@ def test_import_writes_once_and_a_second_run_changes_nothing(template_file, edit
     csv_file = template_file.with_suffix(".csv")
     csv_file.write_bytes(template_csv())
     out, _ = run("import_questions", str(csv_file), "--format", "csv", "--category", "命令测试")
-    assert "新建 0 道，更新 0 道，不变 5 道" in out
-    assert Question.objects.count() == before + 5
+    assert "新建 0 道，更新 0 道，不变 7 道" in out
+    assert Question.objects.count() == before + 7
 
 
 def test_errors_are_all_listed_and_nothing_is_written(tmp_path):
@@ -171,13 +173,15 @@ def test_export_of_a_difficulty_reimports_unchanged(tmp_path, fmt, suffix):
     )
     selected = Question.objects.filter(difficulty=3, status="active").count()
     exported = int(re.search(r"已导出 (\d+) 道试题", out).group(1))
-    if fmt == "gift":  # GIFT cannot hold fill-in questions with several blanks: they are named
-        multi_blank = [
+    if fmt == "gift":
+        # GIFT holds neither fill-in questions with several blanks nor a case-analysis material's
+        # sub-questions: they are named.
+        left_out = [
             q.code
-            for q in Question.objects.filter(difficulty=3, status="active", type="fill")
-            if len(q.answer) > 1
+            for q in Question.objects.filter(difficulty=3, status="active")
+            if (q.type == "fill" and len(q.answer) > 1) or q.material_id
         ]
-        assert exported == selected - len(multi_blank) and all(code in out for code in multi_blank)
+        assert exported == selected - len(left_out) and all(code in out for code in left_out)
     else:
         assert exported == selected
     out, _ = run("import_questions", str(output), "--dry-run")

@@ -20,7 +20,7 @@ from quizzes.interchange.importing import (
 )
 from quizzes.interchange.spreadsheet.columns import HEADERS
 from quizzes.interchange.spreadsheet.template import template_csv, template_xlsx
-from quizzes.models import Question, QuestionCategory, QuestionImport, QuestionType
+from quizzes.models import Material, Question, QuestionCategory, QuestionImport, QuestionType
 
 pytestmark = pytest.mark.django_db
 
@@ -72,30 +72,41 @@ def test_template_imports_then_reimports_unchanged(editor_user):
     before = Question.objects.count()
     preview = build_preview(read_file(template_xlsx(), "模板.xlsx"), category_prefix="模板测试")
     assert preview.ok
+    # One example of each type, and a material with a single-choice and a short sub-question.
     assert [(row.type, row.create) for row in preview.type_counts()] == [
-        ("single", 1),
+        ("single", 2),
         ("multiple", 1),
         ("truefalse", 1),
         ("fill", 1),
-        ("short", 1),
+        ("short", 2),
     ]
+    assert preview.material_count(Action.CREATE) == 1
     assert "模板测试/礼仪/电话礼仪" in preview.new_categories
     assert Question.objects.count() == before  # the preview writes nothing
 
     batch = apply_import(preview, user=editor_user, filename="模板.xlsx")
-    assert Question.objects.count() == before + 5
+    assert Question.objects.count() == before + 7
     imported = Question.objects.filter(import_batch=batch).select_related("category")
-    assert {q.code for q in imported} == {f"imp-{batch.pk}-{n}" for n in range(1, 6)}
+    material = Material.objects.get(import_batch=batch)
+    assert material.code == f"imp-{batch.pk}-m1" and material.category.path == "模板测试/抄表收费"
+    assert {q.code for q in imported} == {f"imp-{batch.pk}-{n}" for n in range(1, 6)} | {
+        f"{material.code}-1",
+        f"{material.code}-2",
+    }
+    assert list(
+        material.subquestions.order_by("material_order").values_list("type", "material_order")
+    ) == [("single", 1), ("short", 2)]
     assert all(q.source is None and q.status == Question.Status.ACTIVE for q in imported)
     phone = QuestionCategory.objects.get(path="模板测试/礼仪/电话礼仪")
     assert phone.parent.path == "模板测试/礼仪" and phone.parent.parent.parent is None
-    assert batch.created_count == 5 and batch.created_by == editor_user
-    assert batch.report["created"] == sorted(
-        batch.report["created"], key=lambda c: int(c.split("-")[-1])
-    )
+    assert batch.created_count == 7 and batch.created_by == editor_user
+    single_codes = [c for c in batch.report["created"] if "-m" not in c]
+    assert single_codes == sorted(single_codes, key=lambda c: int(c.split("-")[-1]))
+    assert batch.report["materials_created"] == [material.code]
 
     again = build_preview(read_file(template_csv(), "模板.csv"), category_prefix="模板测试")
-    assert again.count(Action.UNCHANGED) == 5 and again.count(Action.CREATE) == 0
+    assert again.count(Action.UNCHANGED) == 7 and again.count(Action.CREATE) == 0
+    assert again.material_count(Action.UNCHANGED) == 1
     assert {item.existing_code for item in again.duplicates} == {q.code for q in imported}
 
 
@@ -139,7 +150,11 @@ def test_duplicates_within_the_file_keep_the_first_row_and_name_both_lines():
 
 
 def test_a_seeded_question_in_its_own_category_is_found_as_a_duplicate():
-    seeded = Question.objects.filter(type=QuestionType.SINGLE).select_related("category").first()
+    seeded = (
+        Question.objects.filter(type=QuestionType.SINGLE, material__isnull=True)
+        .select_related("category")
+        .first()
+    )
     rows = [single(seeded.stem, category=seeded.category.path)]
     preview = build_preview(read_file(sheet(rows), "seed.xlsx"))
     assert preview.planned[0].action == Action.UPDATE  # different options and answer
@@ -262,18 +277,24 @@ def test_a_pending_batch_is_applied_only_once(editor_user):
 
 
 def sample_of_the_bank() -> list[Question]:
-    """Questions of every type from the seeded bank (with sources, knowledge points, scores)."""
+    """Questions of every type from the seeded bank (with sources, knowledge points, scores),
+    and two case-analysis materials with all their sub-questions."""
     questions = []
     for qtype in QuestionType.values:
-        questions += list(questions_for_export(qtype=qtype)[:12])
-    return questions
+        questions += list(questions_for_export(qtype=qtype).filter(material__isnull=True)[:12])
+    materials = Material.objects.order_by("code").values_list("pk", flat=True)[:2]
+    return questions + list(questions_for_export().filter(material__in=list(materials)))
 
 
 def exportable(questions: list[Question], fmt: str) -> list[Question]:
-    # GIFT has no way to write a fill-in question with several blanks; its writer leaves them out
-    # with a comment naming each one.
+    # GIFT has no way to write a fill-in question with several blanks or a case-analysis
+    # material; its writer leaves them out with a comment naming each one.
     if fmt == "gift":
-        return [q for q in questions if not (q.type == "fill" and len(q.answer) > 1)]
+        return [
+            q
+            for q in questions
+            if not (q.type == "fill" and len(q.answer) > 1) and q.material_id is None
+        ]
     return questions
 
 
@@ -290,7 +311,8 @@ def test_importing_an_export_gives_back_the_same_questions(fmt, editor_user):
     for left_out in set(questions) - set(expected):
         assert left_out.code in data.decode()
     result = read_file(data, f"bank{FORMATS[fmt].extensions[0]}")
-    assert result.errors == [] and len(result.questions) == len(expected)
+    assert result.errors == [] and len(result.all_questions()) == len(expected)
+    assert len(result.materials) == (0 if fmt == "gift" else 2)
 
     # Into the bank it came from: every question is recognised and nothing changes (the seeded
     # bank even holds a few stems twice in one category: each matches its own).

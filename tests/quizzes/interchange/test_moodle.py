@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from quizzes.bank.answers import BLANK, validate_answer_key
 from quizzes.interchange import aiken, gift, moodle_xml
 from quizzes.interchange.base import MAX_IMPORT_BYTES, FileRejected, ParseResult, Severity
-from quizzes.models import Difficulty, Question, QuestionCategory, QuestionType
+from quizzes.models import Difficulty, Material, Question, QuestionCategory, QuestionType
 
 FIXTURES = Path(settings.BASE_DIR).parent / "shared" / "interop" / "moodle"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -568,8 +568,9 @@ def bank_questions() -> list[Question]:
 
 
 def in_code_order(result: ParseResult) -> list:
-    # Files are grouped by category; the bank lists questions by code.
-    return sorted(result.questions, key=lambda q: q.title)
+    # Files are grouped by category; the bank lists questions by code. A material's sub-questions
+    # come back inside their material.
+    return sorted(result.all_questions(), key=lambda q: q.title)
 
 
 def comparable(question, *, with_score: bool = True, with_tags: bool = True) -> dict:
@@ -588,13 +589,16 @@ def comparable(question, *, with_score: bool = True, with_tags: bool = True) -> 
             # 来源: the stated note, else the source document's file name (as in every format).
             "source_note": question.source_note
             or (question.source.file_name if question.source_id else ""),
+            "material_key": question.material.code if question.material_id else "",
+            "material_text": question.material.text if question.material_id else "",
         }
     else:
         data = {
             name: getattr(question, name)
             for name in (
                 "type", "stem", "options", "answer", "explanation", "category_path", "title",
-                "score", "difficulty", "knowledge_point", "source_note",
+                "score", "difficulty", "knowledge_point", "source_note", "material_key",
+                "material_text",
             )
         }  # fmt: skip
     if not with_score:
@@ -661,19 +665,34 @@ def test_whole_seeded_bank_round_trips(django_assert_max_num_queries):
     bank = Question.objects.order_by("code")
     with django_assert_max_num_queries(1):
         xml_bytes = moodle_xml.export(bank)
-    questions = list(bank.select_related("category", "source"))
+    questions = list(bank.select_related("category", "source", "material"))
     assert len(questions) > 100
     assert any(not q.source_note and q.source_id for q in questions)  # seeded: 来源 is the file
     xml_result = moodle_xml.parse(xml_bytes)
     assert xml_result.errors == [] and warnings_of(xml_result) == []
     by_code = in_code_order(xml_result)
     assert [comparable(q) for q in by_code] == [comparable(q) for q in questions]
+    # Each material's sub-questions, in their own category, come back as one material, in order,
+    # with its title; no category is named after a material.
+    materials = Material.objects.prefetch_related("subquestions").order_by("code")
+    assert sorted(
+        (m.key, m.title, tuple(q.title for q in m.questions)) for m in xml_result.materials
+    ) == [
+        (m.code, m.title, tuple(q.code for q in m.subquestions.order_by("material_order")))
+        for m in materials
+    ]
+    assert not any("案例分析材料" in path for path in xml_result.categories)
 
     skipped: list = []
     gift_result = gift.parse(gift.export(questions, skipped=skipped))
-    multi_blank = [q for q in questions if q.type == QuestionType.FILL and len(q.answer) > 1]
-    assert sorted(q.title for q in skipped) == [q.code for q in multi_blank]
-    kept = [q for q in questions if q not in multi_blank]
+    # GIFT holds neither a fill-in question with several blanks nor a material: each is named.
+    left_out = [
+        q
+        for q in questions
+        if (q.type == QuestionType.FILL and len(q.answer) > 1) or q.material_id is not None
+    ]
+    assert sorted(q.title for q in skipped) == [q.code for q in left_out]
+    kept = [q for q in questions if q not in left_out]
     assert gift_result.errors == [] and warnings_of(gift_result) == []
     by_code = in_code_order(gift_result)
     assert [comparable(q, with_score=False, with_tags=False) for q in by_code] == [

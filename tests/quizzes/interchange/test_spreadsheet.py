@@ -76,13 +76,18 @@ def test_xlsx_template_has_instructions_and_one_example_per_type_and_reads_back(
     notes = " ".join(str(c.value or "") for r in workbook["说明"].iter_rows() for c in r)
     assert "3|三；5|五" in notes and "____" in notes and "对 或 错" in notes
 
+    assert "材料编号" in notes and "一份材料至少 1 道、最多 6 道小题" in notes
+
     result = read_xlsx(data)
     assert result.issues == []
     assert sorted(q.type for q in result.questions) == sorted(
         ["single", "multiple", "truefalse", "fill", "short"]
     )
-    assert [fields(q) for q in result.questions] == [fields(q) for q in EXAMPLES]
-    assert [q.line for q in result.questions] == [2, 3, 4, 5, 6]
+    assert [fields(q) for q in result.all_questions()] == [fields(q) for q in EXAMPLES]
+    assert [q.line for q in result.all_questions()] == [2, 3, 4, 5, 6, 7, 8]
+    (material,) = result.materials
+    assert (material.key, material.line, len(material.questions)) == ("M1", 7, 2)
+    assert material.text == EXAMPLES[5].material_text and material.title.startswith("（示例）")
 
 
 def test_csv_template_reads_back_like_the_xlsx_one():
@@ -90,7 +95,7 @@ def test_csv_template_reads_back_like_the_xlsx_one():
     assert data.startswith(b"\xef\xbb\xbf")  # a BOM, for Excel on Chinese Windows
     result = read_csv(data)
     assert result.issues == []
-    assert [fields(q) for q in result.questions] == [fields(q) for q in EXAMPLES]
+    assert [fields(q) for q in result.all_questions()] == [fields(q) for q in EXAMPLES]
 
 
 TRICKY = [

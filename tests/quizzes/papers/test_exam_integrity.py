@@ -436,7 +436,7 @@ def test_the_schedulers_attempt_never_counts(team_leader):
 
 def submit_month(*codes: str, by) -> None:
     for code in codes:
-        assessment.submit_month(unit=unit(code), month=MONTH, by=by)
+        assessment.submit_month(unit=unit(code), month=MONTH, by=by, reason="测试：允许不完整")
 
 
 def test_an_exam_cannot_be_scheduled_into_a_closed_month(team_leader, hall_head):
@@ -500,7 +500,7 @@ def test_a_locked_month_refuses_scores_and_lists_them_for_hr(client, hr_user, te
     staff = profile("DL1020")
     attempt = services.start_attempt(exam=exam, user=staff.user, now=timezone.now())
     submit_month("CG-YYT-2", by=team_leader)
-    assessment.lock_month(unit=unit("CG-YYT-2"), month=MONTH, by=hr_user)
+    assessment.lock_month(unit=unit("CG-YYT-2"), month=MONTH, by=hr_user, reason="测试：允许不完整")
     services.submit_attempt(attempt_id=attempt.pk, now=timezone.now(), auto=True)
     held = HeldScoreChange.objects.get(record__profile=staff, status="pending")
     assert held.caused_by is None and held.caused_by_job == "超时自动交卷"

@@ -15,6 +15,7 @@ from quizzes.models import (
     Attempt,
     AttemptQuestion,
     Exam,
+    ExclusionGroup,
     Question,
     QuestionCategory,
     QuestionType,
@@ -53,11 +54,19 @@ def test_draw_is_reproducible_from_the_seed():
     signature = [(d.question.pk, tuple(d.option_order)) for d in first]
     assert signature == [(d.question.pk, tuple(d.option_order)) for d in again]
     assert signature != [(d.question.pk, tuple(d.option_order)) for d in other]
-    assert len(first) == 57
+    # 41 single questions and two case-analysis materials of four or five sub-questions each.
+    subquestions = [d for d in first if d.material is not None]
+    assert len(first) - len(subquestions) == 41
+    assert len({d.material.pk for d in subquestions}) == 2 and 8 <= len(subquestions) <= 10
+    assert sum(d.score for d in first) == Decimal(100)
 
 
 def test_draw_never_repeats_a_question_even_when_sections_overlap():
-    pool = Question.objects.filter(type=QuestionType.TRUE_FALSE, status="active").count()
+    # Nearly the whole pool: the exclusion groups (which would forbid that) are not the point here.
+    ExclusionGroup.objects.all().delete()
+    pool = Question.objects.filter(
+        type=QuestionType.TRUE_FALSE, status="active", material__isnull=True
+    ).count()
     first, second = pool // 2, pool - pool // 2 - 3
     blueprint = make_blueprint(
         ("甲", [QuestionType.TRUE_FALSE], first, 1),
@@ -71,7 +80,7 @@ def test_draw_never_repeats_a_question_even_when_sections_overlap():
 
 def test_too_small_pool_names_the_section_and_the_shortfall():
     available = Question.objects.filter(
-        type=QuestionType.FILL, status="active", usage__in=EXAM_USAGES
+        type=QuestionType.FILL, status="active", usage__in=EXAM_USAGES, material__isnull=True
     ).count()
     blueprint = make_blueprint(("填空大题", [QuestionType.FILL], available + 5, 1))
     exam = make_exam(blueprint)
@@ -137,7 +146,8 @@ def test_start_snapshots_the_paper_and_resumes(staff_user):
     exam = seeded_exam()
     now = timezone.now()
     attempt = services.start_attempt(exam=exam, user=staff_user, now=now)
-    assert attempt.question_count == 57 and attempt.max_score == Decimal(100)
+    assert attempt.max_score == Decimal(100)
+    assert attempt.question_count == attempt.questions.count() > 41
     assert attempt.deadline_at == now + timedelta(minutes=60)
     assert services.start_attempt(exam=exam, user=staff_user, now=now).pk == attempt.pk
     assert Attempt.objects.filter(exam=exam, user=staff_user).count() == 1

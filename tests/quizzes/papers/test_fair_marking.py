@@ -226,8 +226,8 @@ def test_a_remark_without_a_reason_changes_nothing(marked, client, team_leader):
 
 def test_a_locked_month_refuses_a_remark(marked, client, team_leader, hr_user):
     unit = Unit.objects.get(code="CG-YYT-2")
-    assessment.submit_month(unit=unit, month=MONTH, by=team_leader)
-    assessment.lock_month(unit=unit, month=MONTH, by=hr_user)
+    assessment.submit_month(unit=unit, month=MONTH, by=team_leader, reason="测试：允许不完整")
+    assessment.lock_month(unit=unit, month=MONTH, by=hr_user, reason="测试：允许不完整")
     client.force_login(hr_user)
     response = client.post(f"{QUEUE}{marked.pk}/", remark_data(reason="申诉"), follow=True)
     assert "已锁定，复核不能改变该月成绩" in response.content.decode()
@@ -237,7 +237,12 @@ def test_a_locked_month_refuses_a_remark(marked, client, team_leader, hr_user):
 
 
 def test_a_submitted_month_holds_the_remarked_score_for_hr(marked, team_leader):
-    assessment.submit_month(unit=Unit.objects.get(code="CG-YYT-2"), month=MONTH, by=team_leader)
+    assessment.submit_month(
+        unit=Unit.objects.get(code="CG-YYT-2"),
+        month=MONTH,
+        by=team_leader,
+        reason="测试：允许不完整",
+    )
     marking_services.remark_short_answer(
         item_id=marked.pk,
         reviewer=team_leader,

@@ -11,14 +11,33 @@ from quizzes.models import Attempt, AttemptQuestion, Exam, QuestionType
 from quizzes.papers import services
 from quizzes.papers.marking import pending_short_answers
 from quizzes.templatetags.quiz_tags import points
+from tests.quizzes.factories import make_blueprint, make_exam
 
 pytestmark = pytest.mark.django_db
 
 QUEUE = "/marking/"
 
 
+MARKING_EXAM = "综合知识模拟考试（阅卷）"
+
+
 def seeded_exam() -> Exam:
-    return Exam.objects.get(title="综合知识模拟考试")
+    """A mock exam over the seeded bank with exactly two short answers and no case-analysis
+    material (the demo paper's shape before its case section): 20 single × 1.5, 10 multiple × 2,
+    20 true/false × 1, 5 fill-in × 2, 2 short × 10."""
+    exam = Exam.objects.filter(title=MARKING_EXAM).first()
+    if exam is None:
+        blueprint = make_blueprint(
+            ("一、单项选择题", [QuestionType.SINGLE], 20, "1.5"),
+            ("二、多项选择题", [QuestionType.MULTIPLE], 10, 2),
+            ("三、判断题", [QuestionType.TRUE_FALSE], 20, 1),
+            ("四、填空题", [QuestionType.FILL], 5, 2),
+            ("五、简答题", [QuestionType.SHORT], 2, 10),
+            name="阅卷测试组卷",
+            time_limit_minutes=60,
+        )
+        exam = make_exam(blueprint, title=MARKING_EXAM)
+    return exam
 
 
 def sit_seeded_exam(user) -> Attempt:

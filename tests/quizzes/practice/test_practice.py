@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 ACTIVE = Question.Status.ACTIVE
 # What practice may serve: active, and not exam-only (考试专用).
-PRACTISABLE = {"status": ACTIVE, "usage__in": PRACTICE_USAGES}
+PRACTISABLE = {"status": ACTIVE, "usage__in": PRACTICE_USAGES, "material__isnull": True}
 
 
 def seeded(qtype: str, *, where=None) -> Question:

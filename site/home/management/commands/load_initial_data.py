@@ -38,6 +38,8 @@ class Command(BaseCommand):
         questions = load_questions()
         self.stdout.write(
             f"题库：新建试题 {questions.questions} 道、由知识问答生成简答题 {questions.from_qa} 道、"
+            f"案例分析材料 {questions.materials} 份（小题 {questions.subquestions} 道）、"
+            f"互斥组 {questions.exclusion_groups} 组、"
             f"组卷规则 {questions.blueprints} 套、考试 {questions.exams} 场。"
         )
         if not skip_demo_history:

@@ -1,0 +1,9 @@
+"""The notice centre's app."""
+
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "portal.notifications"
+    label = "notifications"
+    verbose_name = "站内通知"
