@@ -435,6 +435,9 @@ class AttemptQuestion(models.Model):
     max_score = models.DecimalField("分值", max_digits=5, decimal_places=2)
     response = models.JSONField("作答", null=True, blank=True)
     saved_at = models.DateTimeField("保存时间", null=True, blank=True)
+    # The candidate's own "come back to this" mark on the answer card; kept with the answer so a
+    # reload or another device shows it.
+    flagged = models.BooleanField("标记", default=False)
     awarded = models.DecimalField("得分", max_digits=5, decimal_places=2, null=True, blank=True)
     is_correct = models.BooleanField("是否正确", null=True, blank=True)
     # Short answers: [{"point": …, "matched": bool, "accepted": bool | None, "comment": …}]
