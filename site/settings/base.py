@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "cases",
     "quizzes",
     "quizzes.changes",
+    "quizzes.analysis",
     "assessment",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
