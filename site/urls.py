@@ -5,7 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from portal import media
+from portal import health, media
 from portal.organisation.views import LoginView, keepalive
 from portal.search import views as search_views
 
@@ -30,6 +30,8 @@ account_urls = [
 ]
 
 urlpatterns = [
+    # The load balancer's health check: database and cache reachable (no login, no session).
+    path("healthz/", health.healthz, name="healthz"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     # Uploaded files need a login in every mode (Wagtail documents also check their collection).

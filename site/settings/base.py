@@ -100,6 +100,12 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that does not answer fails a request (and /healthz/) within seconds
+    # instead of the operating system's two-minute TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Autosaves arrive several at once (one request per answer). SQLite then refuses a second
     # writer outright ("database is locked") unless each transaction takes the write lock when it
@@ -117,6 +123,12 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "training"),
+            # redis-py waits forever by default: a Redis that stops answering would hold every
+            # request (and /healthz/) instead of failing it.
+            "OPTIONS": {
+                "socket_connect_timeout": float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2")),
+                "socket_timeout": float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2")),
+            },
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -136,6 +148,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# The load balancer checks /healthz/ over plain HTTP behind its TLS (production's
+# SECURE_SSL_REDIRECT would answer it with a redirect).
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

@@ -196,6 +196,8 @@ MATRIX: dict[str, Row] = {
         post=signed_in(200),
         data=lambda w: {},
     ),
+    # The load balancer's health check: open to anyone, no login (site/health.py).
+    "healthz/": Row(lambda w: "/healthz/", get=dict.fromkeys(ROLES, 200)),
     # People
     "me/": Row(lambda w: "/me/", get=signed_in(200)),
     "people/": Row(lambda w: "/people/", get=VIEWERS),
