@@ -78,7 +78,10 @@ class QuestionViewSet(QuizViewSet):
             FieldPanel("stem"),
             FieldPanel("options"),
             FieldPanel("answer"),
+            FieldPanel("blanks_unordered"),
             FieldPanel("explanation"),
+            FieldPanel("note"),
+            FieldPanel("retire_reason"),
             MultiFieldPanel(
                 [FieldPanel("rules"), FieldPanel("qa_items"), FieldPanel("cases")],
                 heading="关联知识",

@@ -95,7 +95,16 @@ class QuestionForm(WagtailAdminModelForm):
             "cases",
             "source",
             "quote",
+            "note",
+            "blanks_unordered",
+            "retire_reason",
         ]
+        labels = {"note": "编者按", "blanks_unordered": "各空不分顺序", "retire_reason": "停用原因"}
+        help_texts = {
+            "note": "考生在练习反馈和成绩回顾中可见：题目与原文不同之处、来源冲突等。",
+            "blanks_unordered": "仅填空题：勾选后几个空的答案可以任意顺序填写（如“设计、施工”）。",
+            "retire_reason": "状态为“停用”时填写原因（如“原文有误”“已不再适用”），便于日后查阅。",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

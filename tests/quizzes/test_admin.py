@@ -415,6 +415,30 @@ def test_a_bad_edit_changes_nothing(editor_client):
     assert (question.answer, question.stem) == stored
 
 
+def test_editor_sets_note_order_free_blanks_and_retire_reason(editor_client):
+    question = Question.objects.filter(type="fill").exclude(quote="").first()
+    html = editor_client.get(f"{QUESTIONS}edit/{question.pk}/").content.decode()
+    for label in ("编者按", "各空不分顺序", "停用原因"):
+        assert label in html
+    data = edit_form(editor_client, question)
+    data.update(
+        note="原文作“三声”，据 004 第二条改。",
+        blanks_unordered="on",
+        status="retired",
+        retire_reason="原文已不再适用",
+    )
+    response = editor_client.post(f"{QUESTIONS}edit/{question.pk}/", data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    question.refresh_from_db()
+    assert question.note == "原文作“三声”，据 004 第二条改。"
+    assert question.blanks_unordered is True
+    assert (question.status, question.retire_reason) == ("retired", "原文已不再适用")
+    data.pop("blanks_unordered")
+    editor_client.post(f"{QUESTIONS}edit/{question.pk}/", data)
+    question.refresh_from_db()
+    assert question.blanks_unordered is False
+
+
 # Categories ----------------------------------------------------------------------------------
 
 
