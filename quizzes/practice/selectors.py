@@ -15,7 +15,7 @@ of queries however large the bank or the person's history.
 
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -38,7 +38,7 @@ from django.db.models.functions import Coalesce
 from cases.models import CasePage, QAItem, RuleItem, RuleSet
 
 from ..bank.answers import describe_answer, describe_response, option_letter
-from ..bank.choices import PRACTICE_USAGES
+from ..bank.choices import PRACTICE_USAGES, QuestionType
 from ..bank.models import Material, Question, QuestionCategory, in_category_condition
 from ..papers import disclosure
 from .models import AnswerRecord, WrongAnswer
@@ -200,10 +200,13 @@ def subquestion_prefetch(*, with_keys: bool) -> Prefetch:
     return Prefetch("subquestions", queryset=questions, to_attr="active_subquestions")
 
 
-def next_material(*, user, scope: Scope | str, after: int | None = None) -> Material | None:
+def next_material(
+    *, user, scope: Scope | str, after: int | None = None, exclude: list[int] | None = None
+) -> Material | None:
     """The material to practise next (two queries): the one whose sub-questions the person has
-    answered least, at random among equals, not `after` while another is left. Its sub-questions
-    come without their keys (`active_subquestions`); `times_answered` is annotated."""
+    answered least, at random among equals, not `after` while another is left, never one of
+    `exclude` (those a practice session has asked). Its sub-questions come without their keys
+    (`active_subquestions`); `times_answered` is annotated."""
     scope = _as_scope(scope)
     times = (
         AnswerRecord.objects.filter(user=user, question__material=OuterRef("pk"))
@@ -215,6 +218,8 @@ def next_material(*, user, scope: Scope | str, after: int | None = None) -> Mate
     materials = materials_in_scope(user=user, scope=scope).annotate(
         times_answered=Coalesce(Subquery(times, output_field=IntegerField()), Value(0))
     )
+    if exclude:
+        materials = materials.exclude(pk__in=exclude)
     ordering = ["times_answered", "?"]
     if after is not None:
         materials = materials.annotate(
@@ -234,9 +239,18 @@ def _as_scope(scope: Scope | str) -> Scope:
     return scope if isinstance(scope, Scope) else resolve_scope(raw=scope)
 
 
-def next_question(*, user, scope: Scope | str, after: int | None = None) -> Question | None:
+def next_question(
+    *,
+    user,
+    scope: Scope | str,
+    after: int | None = None,
+    exclude: list[int] | None = None,
+    only: list[int] | None = None,
+) -> Question | None:
     """The question to practise next (one query): the one the person has answered least, at
-    random among equals, and not `after` (the one just answered) while another is left.
+    random among equals, and not `after` (the one just answered) while another is left; never
+    one of `exclude` (asked already in a practice session) and, given `only` (a session of
+    chosen questions), one of those.
 
     The answer key and explanation are not loaded: the question page must not show them.
     `times_answered` is annotated.
@@ -252,6 +266,10 @@ def next_question(*, user, scope: Scope | str, after: int | None = None) -> Ques
     questions = questions_in_scope(user=user, scope=scope).annotate(
         times_answered=Coalesce(Subquery(times, output_field=IntegerField()), Value(0))
     )
+    if only is not None:
+        questions = questions.filter(pk__in=only)
+    if exclude:
+        questions = questions.exclude(pk__in=exclude)
     ordering = ["times_answered", "?"]
     if after is not None:
         questions = questions.annotate(
@@ -614,23 +632,151 @@ class WrongbookEntry:
     links: list[Link]
 
 
+@dataclass(frozen=True)
+class WrongbookFilter:
+    """What the wrong book is narrowed to (?category=…&ruleset=…&case=…&type=…); empty for all."""
+
+    category: str = ""
+    rule_set: str = ""
+    case: str = ""
+    type: str = ""
+
+    @property
+    def is_set(self) -> bool:
+        return any((self.category, self.rule_set, self.case, self.type))
+
+    @property
+    def query(self) -> str:
+        """The filter as a query string (for the pager and the forms' hidden fields)."""
+        from urllib.parse import urlencode
+
+        pairs = [
+            ("category", self.category),
+            ("ruleset", self.rule_set),
+            ("case", self.case),
+            ("type", self.type),
+        ]
+        return urlencode([(name, value) for name, value in pairs if value])
+
+
+WRONGBOOK_TYPES = [*QuestionType.choices, ("material", "案例分析小题")]
+
+
+def read_wrongbook_filter(data) -> tuple[WrongbookFilter, list[str]]:
+    """The filter from a GET or POST, and a Chinese message for each value that names nothing
+    (that part of the filter is dropped)."""
+    problems = []
+    category = (data.get("category") or "").strip()
+    if category and not QuestionCategory.objects.filter(path=category).exists():
+        problems.append(f"没有名为“{category[:40]}”的题库分类，已显示全部分类。")
+        category = ""
+    rule_set = (data.get("ruleset") or "").strip()
+    if rule_set and not RuleSet.objects.filter(code=rule_set).exists():
+        problems.append(f"没有编码为“{rule_set[:40]}”的规范，已显示全部规范。")
+        rule_set = ""
+    case = (data.get("case") or "").strip()
+    if case and not CasePage.objects.live().filter(slug=case).exists():
+        problems.append(f"没有找到案例“{case[:40]}”，已显示全部案例。")
+        case = ""
+    qtype = (data.get("type") or "").strip()
+    if qtype and qtype not in dict(WRONGBOOK_TYPES):
+        problems.append("题型无效，已显示全部题型。")
+        qtype = ""
+    return WrongbookFilter(category, rule_set, case, qtype), problems
+
+
+def open_wrong_entries(*, user, chosen: WrongbookFilter | None = None) -> QuerySet[WrongAnswer]:
+    """The person's entries still in the book (active questions), narrowed by the filter."""
+    entries = WrongAnswer.objects.filter(
+        user=user, retired_at__isnull=True, question__status=Question.Status.ACTIVE
+    )
+    chosen = chosen or WrongbookFilter()
+    if chosen.category:
+        entries = entries.filter(in_category_condition(chosen.category, "question__category__path"))
+    if chosen.rule_set:
+        linked = Question.rules.through.objects.filter(ruleitem__rule_set__code=chosen.rule_set)
+        material_linked = Material.rules.through.objects.filter(
+            ruleitem__rule_set__code=chosen.rule_set
+        )
+        entries = entries.filter(
+            Q(question__in=linked.values("question_id"))
+            | Q(question__material__in=material_linked.values("material_id"))
+        )
+    if chosen.case:
+        linked = Question.cases.through.objects.filter(casepage__slug=chosen.case)
+        entries = entries.filter(
+            Q(question__in=linked.values("question_id"))
+            | Q(question__material__case__slug=chosen.case)
+        )
+    if chosen.type == "material":
+        entries = entries.filter(question__material__isnull=False)
+    elif chosen.type:
+        entries = entries.filter(question__type=chosen.type)
+    return entries
+
+
+@dataclass
+class WrongbookOptions:
+    """The filter's choices: only what the person's open book holds (three queries)."""
+
+    categories: list[str]
+    rule_sets: list[RuleSet]
+    cases: list[CasePage]
+    types: list[tuple[str, str]]
+
+
+def wrongbook_options(*, user) -> WrongbookOptions:
+    book = open_wrong_entries(user=user)
+    question_ids = book.values("question_id")
+    paths = sorted(
+        set(book.order_by().values_list("question__category__path", flat=True).distinct())
+    )
+    categories = sorted(
+        {
+            "/".join(path.split("/")[:depth])
+            for path in paths
+            for depth in range(1, path.count("/") + 2)
+        }
+    )
+    linked_rules = Question.rules.through.objects.filter(question_id__in=question_ids)
+    rule_sets = list(
+        RuleSet.objects.filter(
+            Q(items__in=linked_rules.values("ruleitem_id"))
+            | Q(items__materials__subquestions__in=question_ids)
+        )
+        .distinct()
+        .only("pk", "code", "name")
+        .order_by("sort_order", "code")
+    )
+    cases = list(
+        CasePage.objects.live()
+        .filter(Q(questions__in=question_ids) | Q(materials__subquestions__in=question_ids))
+        .distinct()
+        .only("pk", "title", "slug")
+        .order_by("path")
+    )
+    return WrongbookOptions(categories, rule_sets, cases, WRONGBOOK_TYPES)
+
+
 @dataclass
 class WrongbookPage:
     entries: list[WrongbookEntry]
     page: Page
     retired: list[WrongAnswer]
     retired_count: int
+    chosen: WrongbookFilter = field(default_factory=WrongbookFilter)
+    options: WrongbookOptions | None = None
+    total: int = 0  # entries in the whole open book, whatever the filter
 
 
-def wrongbook_page(*, user, page_number=1) -> WrongbookPage:
-    """The person's own wrong book, newest mistake first, a page at a time; retired entries
-    (answered right twice in a row) apart. Questions no longer active are left out. Seven
-    queries whatever the size of the book.
+def wrongbook_page(*, user, page_number=1, chosen: WrongbookFilter | None = None) -> WrongbookPage:
+    """The person's own wrong book, newest mistake first, narrowed by the filter, a page at a
+    time; retired entries (answered right twice in a row, or taken out by hand) apart. Questions
+    no longer active are left out. A fixed number of queries whatever the size of the book.
     """
+    chosen = chosen or WrongbookFilter()
     open_entries = (
-        WrongAnswer.objects.filter(
-            user=user, retired_at__isnull=True, question__status=Question.Status.ACTIVE
-        )
+        open_wrong_entries(user=user, chosen=chosen)
         .select_related("question", "question__category", "question__material")
         .prefetch_related(*link_prefetches("question__"))
         .order_by("-last_wrong_at", "-pk")
@@ -658,4 +804,124 @@ def wrongbook_page(*, user, page_number=1) -> WrongbookPage:
         )
         .order_by("-retired_at", "-pk")[:RETIRED_SHOWN]
     )
-    return WrongbookPage(entries, page, retired, retired_entries.count())
+    return WrongbookPage(
+        entries,
+        page,
+        retired,
+        retired_entries.count(),
+        chosen=chosen,
+        options=wrongbook_options(user=user),
+        total=open_wrong_entries(user=user).count() if chosen.is_set else page.paginator.count,
+    )
+
+
+def wrongbook_question_ids(*, user, chosen: WrongbookFilter) -> tuple[list[int], int]:
+    """The questions of the filtered book that practice can ask on their own (newest mistake
+    first, at most FIXED_LIMIT of them), and how many case-analysis sub-questions were left out
+    (they are practised with their material)."""
+    from .sessions import FIXED_LIMIT
+
+    rows = list(
+        open_wrong_entries(user=user, chosen=chosen)
+        .order_by("-last_wrong_at", "-pk")
+        .values_list("question_id", "question__material_id", "question__usage")
+    )
+    ids = [qid for qid, material, usage in rows if material is None and usage in PRACTICE_USAGES]
+    return ids[:FIXED_LIMIT], len(rows) - len(ids)
+
+
+# Practice sessions' summary ---------------------------------------------------------------------
+
+
+@dataclass
+class WeakPoint:
+    kind: str  # 分类 / 知识点 / 规范
+    name: str
+    wrong: int
+    asked: int
+    url: str = ""
+
+
+@dataclass
+class SessionSummary:
+    right: int
+    asked: int
+    seconds: int
+    weak_points: list[WeakPoint]
+    rule_links: list[Link]  # the rule items behind the questions answered wrongly
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.right / self.asked) if self.asked else 0
+
+    @property
+    def duration(self) -> str:
+        minutes, seconds = divmod(max(0, self.seconds), 60)
+        hours, minutes = divmod(minutes, 60)
+        if hours:
+            return f"{hours} 小时 {minutes} 分"
+        return f"{minutes} 分 {seconds} 秒" if minutes else f"{seconds} 秒"
+
+
+def _weak_rows(counts: dict, kind: str, urls: dict | None = None) -> list[WeakPoint]:
+    urls = urls or {}
+    return [
+        WeakPoint(kind, name, wrong, asked, urls.get(name, ""))
+        for name, (wrong, asked) in counts.items()
+        if wrong
+    ]
+
+
+def session_summary(*, results: list, started: datetime, ended: datetime) -> SessionSummary:
+    """Score, time and weak points (by category, knowledge point and rule set: where answers
+    went wrong, most wrong first) of a practice session's results ([question id, right?]), with
+    links to the rules behind the wrong answers. Two queries, whatever the length."""
+    outcome: dict[int, bool] = {}
+    for question_id, right in results:
+        outcome[int(question_id)] = bool(right)
+    questions = (
+        Question.objects.filter(pk__in=list(outcome))
+        .select_related("category")
+        .only("pk", "knowledge_point", "category__path", "category__name")
+        .prefetch_related(
+            Prefetch(
+                "rules",
+                queryset=RuleItem.objects.select_related("rule_set").only(
+                    "pk", "key", "number", "title", "rule_set__code", "rule_set__name"
+                ),
+            )
+        )
+    )
+    by_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_point: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_rule_set: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    rule_set_urls: dict[str, str] = {}
+    rule_links: dict[int, Link] = {}
+    for question in questions:
+        wrong = 0 if outcome[question.pk] else 1
+        counters = [by_category[question.category.path]]
+        if question.knowledge_point:
+            counters.append(by_point[question.knowledge_point])
+        rules = list(question.rules.all())
+        for rule_set in {rule.rule_set for rule in rules}:
+            counters.append(by_rule_set[rule_set.name])
+            rule_set_urls[rule_set.name] = rule_set.get_absolute_url()
+        for counter in counters:
+            counter[0] += wrong
+            counter[1] += 1
+        if wrong:
+            for rule in rules:
+                rule_links.setdefault(rule.pk, Link("规范", str(rule), rule.get_absolute_url()))
+    weak = (
+        _weak_rows(by_category, "分类")
+        + _weak_rows(by_point, "知识点")
+        + _weak_rows(by_rule_set, "规范", rule_set_urls)
+    )
+    weak.sort(key=lambda row: (-row.wrong, -row.wrong / row.asked, row.kind, row.name))
+    return SessionSummary(
+        right=sum(1 for right in outcome.values() if right),
+        asked=len(outcome),
+        seconds=int((ended - started).total_seconds()),
+        weak_points=weak,
+        rule_links=list(rule_links.values()),
+    )

@@ -377,3 +377,17 @@ def answer_material(
         for question, response, (result, correct) in zip(questions, responses, graded, strict=True)
     ]
     return MaterialFeedback(material=material, items=items, links=material_links(material))
+
+
+# Taking questions out of the wrong book by hand -------------------------------------------------
+
+
+def remove_from_wrongbook(*, user, entries, now: datetime) -> int:
+    """移出错题本: retire the person's open entries among `entries` (a WrongAnswer QuerySet);
+    another person's entries are never touched. A later wrong answer puts a question back, as
+    for one retired by answering it right. Returns how many were taken out."""
+    return (
+        entries.filter(user=user, retired_at__isnull=True)
+        .order_by()
+        .update(retired_at=now, correct_streak=0)
+    )

@@ -268,6 +268,41 @@ MATRIX: dict[str, Row] = {
         data=lambda w: {"scope": "random"},
     ),
     "wrongbook/": Row(lambda w: "/wrongbook/", get=DURING_EXAM),
+    # 练习组 and the wrong book's actions (closed to the staff member sitting an exam).
+    "practice/session/": Row(
+        lambda w: "/practice/session/",
+        get=signed_in(405),
+        post={**signed_in(ELSEWHERE), "staff": 403},  # a session of 10 random questions
+        data=lambda w: {"scope": "random", "kind": "question", "length": "10"},
+    ),
+    "practice/session/<str:session_id>/": Row(
+        lambda w: "/practice/session/0123456789ab/",  # not one of the person's sessions
+        get={**signed_in(404), "staff": 403},
+    ),
+    "practice/session/<str:session_id>/finish/": Row(
+        lambda w: "/practice/session/0123456789ab/finish/",
+        get=signed_in(405),
+        post={**signed_in(404), "staff": 403},
+        data=lambda w: {},
+    ),
+    "wrongbook/<int:entry_id>/remove/": Row(
+        lambda w: "/wrongbook/999999/remove/",
+        get=signed_in(405),
+        post={**signed_in(404), "staff": 403},
+        data=lambda w: {},
+    ),
+    "wrongbook/remove/": Row(
+        lambda w: "/wrongbook/remove/",
+        get=signed_in(405),
+        post={**signed_in(ELSEWHERE), "staff": 403},  # not confirmed: nothing removed
+        data=lambda w: {},
+    ),
+    "wrongbook/practise/": Row(
+        lambda w: "/wrongbook/practise/",
+        get=signed_in(405),
+        post={**signed_in(400), "staff": 403},  # an empty wrong book: a Chinese message
+        data=lambda w: {},
+    ),
     # Marking
     "marking/": Row(lambda w: "/marking/", get=VIEWERS),
     "marking/marked/": Row(lambda w: "/marking/marked/", get=VIEWERS),
