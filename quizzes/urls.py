@@ -13,6 +13,8 @@ urlpatterns = [
     path("exams/<int:exam_id>/start/", views.start, name="start"),
     path("attempts/<uuid:public_id>/", views.attempt_paper, name="attempt"),
     path("attempts/<uuid:public_id>/answers/", views.save_answer, name="save_answer"),
+    path("attempts/<uuid:public_id>/flags/", views.flag, name="flag"),
+    path("attempts/<uuid:public_id>/status/", views.status, name="attempt_status"),
     path("attempts/<uuid:public_id>/submit/", views.submit, name="submit"),
     path("attempts/<uuid:public_id>/result/", views.result, name="result"),
     *practice_views.urlpatterns,

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.signals import post_save
 from django.urls import reverse
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
@@ -26,6 +27,7 @@ from ..fields import (
     QuestionTypeListField,
     QuestionUsageListField,
 )
+from . import status_cache
 
 
 class ReviewVisibility(models.TextChoices):
@@ -524,3 +526,14 @@ class MarkingEvent(models.Model):
         if self.pk is not None:
             raise ValidationError("阅卷记录不可修改。")
         super().save(*args, **kwargs)
+
+
+# An open paper's cached live status is forgotten when its attempt, its exam or the exam's change
+# log is saved (extra time, a void, a submission, an edit, an extension, a cancellation).
+post_save.connect(status_cache.attempt_saved, sender=Attempt, dispatch_uid="paper-status-attempt")
+post_save.connect(status_cache.exam_saved, sender=Exam, dispatch_uid="paper-status-exam")
+post_save.connect(
+    status_cache.exam_change_saved,
+    sender="exam_changes.ExamChange",
+    dispatch_uid="paper-status-exam-change",
+)

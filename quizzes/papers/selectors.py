@@ -3,7 +3,7 @@ review, the team-exam pages (which exams a supervisor sees, the live progress), 
 exam admin (totals, pool sizes, what blocks a delete)."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db.models import DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
@@ -30,6 +30,34 @@ class ExamRow:
     open_attempt: Attempt | None
     can_start: bool
     note: str
+
+    @property
+    def group(self) -> int:
+        """0 open now (being sat or can be started), 1 upcoming, 2 finished."""
+        if self.state in OPEN_STATES:
+            return 0
+        return 1 if self.state == "未开始" else 2
+
+    @property
+    def deadline(self) -> datetime | None:
+        """When the person must be done: their paper's deadline, else the exam's closing time."""
+        if self.open_attempt is not None:
+            return self.open_attempt.deadline_at
+        return self.exam.closes_at
+
+
+OPEN_STATES = ("进行中", "可参加")
+FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+
+
+def _row_order(row: ExamRow) -> tuple:
+    """Open exams first, the one being sat and then the nearest deadline on top; then upcoming,
+    the soonest first; then finished ones, the latest first (their order from the query)."""
+    if row.group == 0:
+        return (0, row.state != "进行中", row.deadline or FAR_FUTURE)
+    if row.group == 1:
+        return (1, False, row.exam.opens_at or FAR_FUTURE)
+    return (2, False, FAR_FUTURE)
 
 
 def exams_for(user):
@@ -68,7 +96,8 @@ def audience_profiles(exam: Exam):
 
 
 def exam_rows(*, user, now: datetime) -> list[ExamRow]:
-    """我的考试: every published exam, with the person's state in it (two queries)."""
+    """我的考试: every published exam, with the person's state in it (two queries): open ones
+    first, then upcoming, then finished (_row_order)."""
     exams = list(exams_for(user).select_related("blueprint").order_by("-opens_at", "-created_at"))
     attempts_by_exam: dict[int, list[Attempt]] = {}
     for attempt in Attempt.objects.filter(user=user, exam__in=exams).order_by("number"):
@@ -97,7 +126,17 @@ def exam_rows(*, user, now: datetime) -> list[ExamRow]:
             note = "不限次数" if left is None else f"还可作答 {left} 次"
         can_start = bool(open_attempt) or (not problem and (left is None or left > 0))
         rows.append(ExamRow(exam, state, attempts, open_attempt, can_start, note))
-    return rows
+    return sorted(rows, key=_row_order)
+
+
+def exams_to_do(*, user, now: datetime) -> list[ExamRow]:
+    """The home page's list: exams being sat or open to start, then upcoming ones, each with its
+    deadline (the rows of 我的考试 that still ask something of the person)."""
+    return [
+        row
+        for row in exam_rows(user=user, now=now)
+        if row.group == 0 and row.can_start or row.group == 1
+    ]
 
 
 def startable_exam_or_404(exam_id: int) -> Exam:
@@ -156,6 +195,38 @@ def paper_questions(attempt: Attempt) -> QuerySet[AttemptQuestion]:
         )
         .order_by("position")
     )
+
+
+def is_answered(item: AttemptQuestion) -> bool:
+    response = item.response
+    if isinstance(response, list):
+        return any(str(part).strip() for part in response)
+    return response not in (None, "")
+
+
+@dataclass
+class CardSection:
+    """One section of the answer card (答题卡): its title and its questions' numbers, each with
+    whether it is answered and flagged (a case-analysis sub-question is numbered like any other)."""
+
+    title: str
+    cells: list[dict]
+
+
+def answer_card(items: list[AttemptQuestion]) -> list[CardSection]:
+    sections: list[CardSection] = []
+    for item in items:
+        if not sections or sections[-1].title != item.section_title:
+            sections.append(CardSection(item.section_title, []))
+        sections[-1].cells.append(
+            {
+                "position": item.position,
+                "answered": is_answered(item),
+                "flagged": item.flagged,
+                "material": item.material.position if item.material_id else None,
+            }
+        )
+    return sections
 
 
 def review_questions(attempt: Attempt) -> list[AttemptQuestion]:

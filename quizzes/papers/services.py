@@ -215,6 +215,31 @@ def save_answer(
     return SaveResult(saved_at=now, deadline_at=attempt.deadline_at)
 
 
+def flag_question(*, public_id, user, position: int, flagged: bool, now: datetime) -> None:
+    """Set or clear the person's flag (标记) on one question of their open paper; it is kept with
+    the answer, so a reload or another device shows it. Someone else's attempt raises
+    Attempt.DoesNotExist (404); a submitted paper, a paper past its time or a question not in it
+    raise AnswerRefused and nothing changes. The attempt's row is locked as for a save, so a flag
+    never lands while the paper is being graded."""
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update()
+            .only("status", "deadline_at")
+            .get(public_id=public_id, user=user)
+        )
+        if attempt.status == Attempt.Status.VOIDED:
+            raise AnswerRefused("本次作答已作废，不能再标记题目。")
+        if attempt.status != Attempt.Status.IN_PROGRESS:
+            raise AnswerRefused("试卷已提交，不能再标记题目。")
+        if now > attempt.deadline_at + SAVE_GRACE:
+            raise AnswerRefused("考试时间已到，不能再标记题目。")
+        changed = AttemptQuestion.objects.filter(attempt=attempt, position=position).update(
+            flagged=bool(flagged)
+        )
+        if not changed:
+            raise AnswerRefused("该题不在您的试卷中。")
+
+
 def _finish_grading(attempt: Attempt, items: list[AttemptQuestion]) -> None:
     attempt.score = sum((item.awarded or Decimal(0) for item in items), Decimal(0))
     if any(item.needs_review for item in items):

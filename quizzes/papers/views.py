@@ -1,15 +1,19 @@
-"""Sitting an exam: my exams, start or resume, the paper with autosave, submit, result and review."""
+"""Sitting an exam: my exams, start or resume, the paper with autosave, flags and its live status,
+submit, result and review."""
+
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from portal.security import JsonBodyRefused, parse_json_body
 
-from . import selectors, services
+from . import selectors, services, sitting
 from .drawing import DrawError
 from .models import Attempt
 
@@ -30,9 +34,16 @@ def start(request, exam_id: int):
         messages.error(request, str(error))
         return redirect("quizzes:exam_list")
     if attempt.status != Attempt.Status.IN_PROGRESS:
-        messages.info(request, "考试时间已到，试卷已自动提交。")
+        # Time was up: the result page says "时间到，已自动交卷".
         return redirect("quizzes:result", public_id=attempt.public_id)
     return redirect(attempt.get_absolute_url())
+
+
+# How often an open paper asks for its status: extra time or a void reaches it within 30 s.
+STATUS_POLL_SECONDS = 15
+# The page submits by itself when its countdown (synchronised with the server's) reaches zero;
+# such a submit is "时间到，自动交卷" if the server's clock agrees, give or take this much.
+TIME_UP_TOLERANCE = timedelta(seconds=5)
 
 
 def remaining_seconds(attempt: Attempt) -> int:
@@ -45,12 +56,13 @@ def attempt_paper(request, public_id):
     if attempt.status == Attempt.Status.IN_PROGRESS and timezone.now() > (
         attempt.deadline_at + services.SAVE_GRACE
     ):
+        # The result page says "时间到，已自动交卷" itself.
         services.submit_attempt(attempt_id=attempt.pk, now=timezone.now(), auto=True)
-        messages.info(request, "考试时间已到，试卷已自动提交。")
         return redirect("quizzes:result", public_id=attempt.public_id)
     if attempt.status != Attempt.Status.IN_PROGRESS:
         return redirect("quizzes:result", public_id=attempt.public_id)
     questions = list(selectors.paper_questions(attempt))
+    answered = sum(1 for q in questions if selectors.is_answered(q))
     return render(
         request,
         "quizzes/attempt_paper.html",
@@ -58,8 +70,12 @@ def attempt_paper(request, public_id):
             "attempt": attempt,
             "questions": questions,
             "blocks": selectors.paper_blocks(questions),
+            "card": selectors.answer_card(questions),
             "remaining_seconds": remaining_seconds(attempt),
-            "answered": sum(1 for q in questions if q.response not in (None, "", [])),
+            "answered": answered,
+            "unanswered": len(questions) - answered,
+            "flagged": sum(1 for q in questions if q.flagged),
+            "status_poll_seconds": STATUS_POLL_SECONDS,
         },
     )
 
@@ -104,6 +120,9 @@ def save_answer(request, public_id):
                 "error": str(error),
                 "submitted": attempt.status != Attempt.Status.IN_PROGRESS,
                 "result_url": f"{attempt.get_absolute_url()}result/",
+                "status": sitting.paper_status(
+                    public_id=public_id, user_id=request.user.pk, now=timezone.now()
+                ),
             },
             status=409,
         )
@@ -115,15 +134,62 @@ def save_answer(request, public_id):
             "saved_at": result.saved_at.isoformat(),
             "saved_at_display": local.strftime("%H:%M:%S"),
             "remaining_seconds": max(0, int((result.deadline_at - now).total_seconds())),
+            # What the status poll would say (from the cache): a save also brings news.
+            "status": sitting.paper_status(public_id=public_id, user_id=request.user.pk, now=now),
         }
     )
 
 
 @login_required
 @require_POST
+def flag(request, public_id):
+    """Set or clear the flag (标记) on one question (JSON {"position", "flagged"})."""
+    try:
+        if request.content_type != "application/json":
+            raise ValueError("not JSON")
+        payload = parse_json_body(request)
+        position = int(payload["position"])
+        flagged = payload["flagged"]
+        if not isinstance(flagged, bool):
+            raise TypeError("flagged must be true or false")
+    except (JsonBodyRefused, ValueError, KeyError, TypeError, OverflowError):
+        selectors.own_attempt_or_404(user=request.user, public_id=public_id)
+        return JsonResponse({"saved": False, "error": "请求格式不正确，标记未保存。"}, status=400)
+    try:
+        services.flag_question(
+            public_id=public_id,
+            user=request.user,
+            position=position,
+            flagged=flagged,
+            now=timezone.now(),
+        )
+    except Attempt.DoesNotExist as missing:
+        raise Http404("作答记录不存在") from missing
+    except services.AnswerRefused as error:
+        return JsonResponse({"saved": False, "error": str(error)}, status=409)
+    return JsonResponse({"saved": True, "position": position, "flagged": flagged})
+
+
+@never_cache
+@login_required
+@require_GET
+def status(request, public_id):
+    """The open paper's live status (sitting.paper_status): answered from the cache, so the
+    page may ask as often as it likes without reading the attempt's row again."""
+    found = sitting.paper_status(public_id=public_id, user_id=request.user.pk, now=timezone.now())
+    if found is None:
+        raise Http404("作答记录不存在")
+    return JsonResponse(found)
+
+
+@login_required
+@require_POST
 def submit(request, public_id):
     attempt = selectors.own_attempt_or_404(user=request.user, public_id=public_id)
-    attempt = services.submit_attempt(attempt_id=attempt.pk, now=timezone.now())
+    now = timezone.now()
+    # The page's own submit at zero is the automatic one, if the server's clock says so too.
+    time_up = request.POST.get("timeup") == "1" and now >= attempt.deadline_at - TIME_UP_TOLERANCE
+    attempt = services.submit_attempt(attempt_id=attempt.pk, now=now, auto=time_up)
     return redirect("quizzes:result", public_id=attempt.public_id)
 
 
@@ -139,6 +205,9 @@ def result(request, public_id):
         "quizzes/attempt_result.html",
         {
             "attempt": attempt,
+            "status": sitting.paper_status(
+                public_id=attempt.public_id, user_id=request.user.pk, now=timezone.now()
+            ),
             "rules": rules,
             "questions": questions,
             "blocks": selectors.paper_blocks(questions),

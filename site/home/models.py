@@ -1,13 +1,17 @@
 from django.db import models
+from django.utils import timezone
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
 from portal.organisation.roles import user_roles
 from portal.organisation.selectors import visible_profiles
 
+from .selectors import pending_exams, practice_suggestions
+
 
 class HomePage(Page):
-    """The site root. Each role sees its own dashboard of links to what it can use."""
+    """The site root. A signed-in person sees their exams to do (with deadlines) first, then
+    practice suggestions, then their role's dashboard of links."""
 
     intro = models.TextField("欢迎语", blank=True)
 
@@ -27,4 +31,9 @@ class HomePage(Page):
             context["profile"] = (
                 visible_profiles(user).select_related("unit").filter(user=user).first()
             )
+            exams = pending_exams(user=user, now=timezone.now())
+            context["exams_to_do"] = exams
+            # Practice is closed while a paper is open (quizzes.practice.views.closed_during_exam).
+            context["sitting"] = any(row.open_attempt for row in exams)
+            context["suggestions"] = [] if context["sitting"] else practice_suggestions(user=user)
         return context

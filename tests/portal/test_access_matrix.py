@@ -238,6 +238,16 @@ MATRIX: dict[str, Row] = {
         post=by_role(staff=200, team_leader=404, hall_head=404, hr=404, editor=404, admin=404),
         data=answer_json,
     ),
+    "attempts/<uuid:public_id>/flags/": Row(
+        attempt_url("flags/"),
+        get=signed_in(405),
+        post=by_role(staff=200, team_leader=404, hall_head=404, hr=404, editor=404, admin=404),
+        data=lambda w: (json.dumps({"position": 1, "flagged": True}), "application/json"),
+    ),
+    "attempts/<uuid:public_id>/status/": Row(
+        attempt_url("status/"),
+        get=by_role(staff=200, team_leader=404, hall_head=404, hr=404, editor=404, admin=404),
+    ),
     "attempts/<uuid:public_id>/submit/": Row(
         attempt_url("submit/"),
         get=signed_in(405),
@@ -659,6 +669,13 @@ def test_another_persons_attempt_answer_and_result_cannot_be_reached(
                 content_type="application/json",
             )
             assert reply.status_code == 404
+            reply = client.post(
+                f"/attempts/{public_id}/flags/",
+                json.dumps({"position": 1, "flagged": True}),
+                content_type="application/json",
+            )
+            assert reply.status_code == 404
+            assert client.get(f"/attempts/{public_id}/status/").status_code == 404
             assert client.post(f"/attempts/{public_id}/submit/").status_code == 404
     assert snapshot() == before
     # Malformed ids do not even reach a view.

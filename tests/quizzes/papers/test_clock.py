@@ -110,9 +110,13 @@ def test_remaining_time_comes_from_the_server(client, staff_user, attempt):
 
 def test_paper_js_sends_no_time_and_counts_down_on_a_monotonic_clock():
     script = PAPER_JS.read_text(encoding="utf-8")
-    # The only request body the page sends: the position and the response.
+    # The only JSON bodies the page sends: a flag (position and flag) and an answer (position and
+    # response). The time-up submit says only "timeup=1"; the server checks its own clock.
     bodies = re.findall(r"JSON\.stringify\((\{[^}]*\})\)", script)
-    assert bodies == ["{ position: position, response: response }"]
+    assert bodies == [
+        "{ position: Number(position), flagged: flagged }",
+        "{ position: position, response: response }",
+    ]
     # No wall-clock reading at all: the countdown uses performance.now() from the server's
     # remaining seconds, re-synchronised by every save.
     assert "Date.now" not in script and "new Date" not in script
