@@ -70,7 +70,11 @@ serve: install
 	bash deploy/serve.sh
 
 # Against `make serve` on its own database training_load and port 8100; minutes, not in `make test`.
+# LOAD_PROFILE=realistic (default: 2,000 people within 120 s, a save every 15-30 s; every p95 < 1 s)
+# or burst (a save every 2-5 s; the sustained save rate). LOAD_SERVERS=2: two app servers behind
+# Debian's HAProxy (installed when missing), one killed mid-run. docs/performance.md.
 loadtest: install
+	@if [ "$${LOAD_SERVERS:-1}" -gt 1 ]; then bash scripts/install-haproxy.sh; fi
 	$(BIN)/python -m tests.load.loadtest
 
 crashtest: install
