@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("portal.organisation.urls")),
     path("knowledge/", include("cases.urls")),
     path("", include("quizzes.urls")),
+    path("", include("quizzes.analysis.urls")),
     path("", include("assessment.urls")),
     path("notifications/", include("portal.notifications.urls")),
     path("search/", search_views.search, name="search"),

@@ -278,6 +278,11 @@ MATRIX: dict[str, Row] = {
         data=lambda w: {"scope": "random"},
     ),
     "wrongbook/": Row(lambda w: "/wrongbook/", get=DURING_EXAM),
+    # 智能练习 (issue 19): the set and its reasons; a POST starts it as a practice session (nobody
+    # here has a history, so the page is shown again with nothing to practise)
+    "practice/smart/": Row(
+        lambda w: "/practice/smart/", get=DURING_EXAM, post=DURING_EXAM, data=lambda w: {}
+    ),
     # 练习组 and the wrong book's actions (closed to the staff member sitting an exam).
     "practice/session/": Row(
         lambda w: "/practice/session/",
@@ -467,6 +472,11 @@ MATRIX: dict[str, Row] = {
         data=lambda w: {"decision": "dismiss", "note": "测试"},
     ),
     "my/assessments/": Row(lambda w: "/my/assessments/", get=signed_in(200)),
+    # 学习分析 (issue 19): supervisors their scope, HR every unit
+    "team/analytics/": Row(lambda w: f"/team/analytics/?month={MONTH}", get=VIEWERS),
+    "team/analytics/export.xlsx": Row(
+        lambda w: f"/team/analytics/export.xlsx?month={MONTH}", get=VIEWERS
+    ),
     # Wagtail's front end: pages, documents, page-privacy forms
     "^((?:[\\w\\-]+/)*)$": Row(lambda w: w.case.url, get=signed_in(200)),
     # Documents and every uploaded file need a login (a login restriction on the root
