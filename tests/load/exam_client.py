@@ -23,6 +23,11 @@ LOOPBACK = "127.0.0.1"
 # Like a browser, the client waits for a slow server rather than giving up and sending the next
 # save of the same question while the old one may still be stored.
 REQUEST_TIMEOUT_SECONDS = 120
+# Behind a load balancer (LOAD_SERVERS > 1): a request that got no reply, or the balancer's
+# 502/503/504 (the app server died under it, or none was up), is sent again after 1, 2, 4, 8 s,
+# as paper.js resends a save; each resend is counted as the failover's cost, not as an error.
+GATEWAY_ERRORS = (502, 503, 504)
+RETRY_DELAYS = (1, 2, 4, 8)
 
 
 class NotLoopback(ValueError):
@@ -180,6 +185,8 @@ class Stats:
     save_times: list[tuple[float, float]] = field(default_factory=list)  # (done at, latency)
     errors: Counter = field(default_factory=Counter)
     outage: Counter = field(default_factory=Counter)  # crash test: no reply while it was down
+    retries: Counter = field(default_factory=Counter)  # behind a balancer: resent, by reason
+    retry_times: list[float] = field(default_factory=list)  # when each resend happened
     first_start: float | None = None
     all_started: float | None = None
     first_submit: float | None = None
@@ -194,7 +201,12 @@ class Stats:
 def summarise(stats: Stats) -> dict:
     """Throughput and latency figures: over the whole run, and over the steady window in which
     every person had started and nobody had submitted yet."""
-    figures: dict = {"requests": {}, "errors": dict(stats.errors), "outage": dict(stats.outage)}
+    figures: dict = {
+        "requests": {},
+        "errors": dict(stats.errors),
+        "outage": dict(stats.outage),
+        "retries": dict(stats.retries),
+    }
     for kind, values in sorted(stats.latencies.items()):
         ordered = sorted(values)
         figures["requests"][kind] = {
@@ -240,6 +252,8 @@ class RunConfig:
     # Crash test: a failed request means the server is down: wait for it, reload the paper,
     # check it against what was acknowledged, then send the answer again.
     crash_mode: bool = False
+    # Behind a load balancer: resend what got no reply or a gateway error (RETRY_DELAYS).
+    resend_without_reply: bool = False
 
 
 @dataclass
@@ -350,15 +364,39 @@ class Taker:
         self.submitted = False
         self.checked_epoch = 0
 
-    async def request(self, kind: str, method: str, path: str, **kwargs):
+    async def request(self, kind: str, method: str, path: str, *, record: bool = True, **kwargs):
         """One request with this person's cookies; redirects are returned, not followed, so
-        each hop is checked against the loopback rule."""
+        each hop is checked against the loopback rule. Behind a balancer, what got no reply or a
+        gateway error is resent (the latency recorded is then the person's whole wait)."""
+        resend = self.run.config.resend_without_reply and kind != "保存答案"  # save() resends
+        began = time.monotonic()
+        for delay in (*RETRY_DELAYS, None) if resend else (None,):
+            try:
+                status, body, location = await self.send_once(kind, method, path, **kwargs)
+            except RequestFailed as error:
+                if delay is None or error.timed_out:
+                    raise
+                self.note_retry(f"{kind}：无回复")
+            else:
+                if delay is None or status not in GATEWAY_ERRORS:
+                    latency = time.monotonic() - began
+                    if record:
+                        self.run.stats.record(kind, latency)
+                    return status, body, location, latency
+                self.note_retry(f"{kind}：HTTP {status}")
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def note_retry(self, reason: str) -> None:
+        self.run.stats.retries[reason] += 1
+        self.run.stats.retry_times.append(time.monotonic())
+
+    async def send_once(self, kind: str, method: str, path: str, **kwargs):
         run = self.run
         if time.monotonic() > run.deadline:
             raise OutOfTime
-        headers = kwargs.pop("headers", {})
+        headers = dict(kwargs.pop("headers", {}))
         headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        started = time.monotonic()
         try:
             async with run.session.request(
                 method, run.url(path), headers=headers, allow_redirects=False, **kwargs
@@ -376,11 +414,9 @@ class Taker:
                 "超时" if isinstance(error, TimeoutError) else f"连接失败（{type(error).__name__}）"
             )
             raise RequestFailed(f"{kind}：{label}", timed_out=label == "超时") from error
-        latency = time.monotonic() - started
-        run.stats.record(kind, latency)
         if location:
             location = urlsplit(run.url(urljoin(path, location))).path
-        return status, body, location, latency
+        return status, body, location
 
     async def main(self) -> None:
         try:
@@ -442,20 +478,25 @@ class Taker:
         return self.paper
 
     async def save(self, position: int, response) -> None:
-        """Send one answer until the server acknowledges or refuses it (crash test: across a
-        restart); at most three tries."""
+        """Send one answer until the server acknowledges or refuses it: crash test, across a
+        restart (three tries); behind a balancer, resent after no reply or a gateway error
+        (RETRY_DELAYS). The latency recorded is the person's whole wait."""
         run, stats = self.run, self.run.stats
+        resend = run.config.resend_without_reply
         body = json.dumps({"position": position, "response": response})
-        for _ in range(3):
+        began = time.monotonic()
+        for delay in (*RETRY_DELAYS, None) if resend else (0, 0, None):
             if run.config.crash_mode and self.checked_epoch != run.crash_epoch:
                 await self.resume_after_crash()
+                began = time.monotonic()
             event = SaveEvent(self.attempt, position, response, False)
             self.events.append(event)
             try:
-                status, text, _, latency = await self.request(
+                status, text, _, _ = await self.request(
                     "保存答案",
                     "POST",
                     self.paper.save_path,
+                    record=False,
                     data=body,
                     headers={
                         "Content-Type": "application/json",
@@ -467,18 +508,31 @@ class Taker:
                 if run.config.crash_mode and not run.server_up.is_set():
                     stats.outage[str(error)] += 1  # expected: the server was killed
                     continue
-                stats.error(str(error))
-                return
-            try:
-                saved = status == 200 and json.loads(text).get("saved") is True
-            except ValueError:
-                saved = False
-            if saved:
-                event.acknowledged = True
-                stats.save_times.append((time.monotonic(), latency))
-            else:
-                stats.error(f"保存答案：HTTP {status}")
+                if not (resend and delay is not None and not error.timed_out):
+                    stats.error(str(error))
+                    return
+                self.note_retry("保存答案：无回复")
+                await asyncio.sleep(delay)
+                continue
+            if resend and delay is not None and status in GATEWAY_ERRORS:
+                self.note_retry(f"保存答案：HTTP {status}")
+                await asyncio.sleep(delay)
+                continue
+            self.saved(event, status, text, time.monotonic() - began)
             return
+
+    def saved(self, event: SaveEvent, status: int, text: str, latency: float) -> None:
+        stats = self.run.stats
+        stats.record("保存答案", latency)
+        try:
+            saved = status == 200 and json.loads(text).get("saved") is True
+        except ValueError:
+            saved = False
+        if saved:
+            event.acknowledged = True
+            stats.save_times.append((time.monotonic(), latency))
+        else:
+            stats.error(f"保存答案：HTTP {status}")
 
     async def resume_after_crash(self) -> None:
         """Wait for the restarted server, reload the paper, and compare what it shows with every
