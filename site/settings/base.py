@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "quizzes",
     "quizzes.changes",
     "quizzes.analysis",
+    "quizzes.imports",
     "assessment",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
