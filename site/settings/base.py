@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "portal.search",
     "portal.thesaurus",
     "portal.notifications",
+    "portal.jobs",
     "cases",
     "quizzes",
     "quizzes.changes",
