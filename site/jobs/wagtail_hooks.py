@@ -104,6 +104,9 @@ class JobViewSet(ModelViewSet):
     inspect_view_class = JobInspectView
     inspect_view_enabled = True
     copy_view_enabled = False
+    # Wagtail builds add/edit views for every model viewset; ReadOnlyPolicy refuses them all, so
+    # they only need a form class that changes nothing.
+    form_fields: list[str] = []
     list_per_page = 50
     list_filter = ["status", "backend_name"]
     list_display = [
