@@ -24,9 +24,18 @@ class Severity:
     ERROR = "error"  # the file cannot be imported until this is fixed
     UNSUPPORTED = "unsupported"  # a question of a type we do not have: reported, not imported
     WARNING = "warning"  # imported, but something was adapted (shown in the preview)
+    # A question of a type we have, which this one cannot be (a short answer whose only full-mark
+    # answer is a wildcard): skipped and named, as an unsupported type is, unless the import is
+    # strict (then it is an error and nothing is imported).
+    UNREPRESENTABLE = "unrepresentable"
 
 
-SEVERITY_LABELS = {Severity.ERROR: "错误", Severity.UNSUPPORTED: "不支持", Severity.WARNING: "提示"}
+SEVERITY_LABELS = {
+    Severity.ERROR: "错误",
+    Severity.UNSUPPORTED: "不支持",
+    Severity.WARNING: "提示",
+    Severity.UNREPRESENTABLE: "无法表示",
+}
 
 
 @dataclass
@@ -113,6 +122,10 @@ class ParseResult:
     def unsupported(self) -> list[ImportIssue]:
         return [issue for issue in self.issues if issue.severity == Severity.UNSUPPORTED]
 
+    @property
+    def unrepresentable(self) -> list[ImportIssue]:
+        return [issue for issue in self.issues if issue.severity == Severity.UNREPRESENTABLE]
+
     def error(self, message: str, line: int | None = None, column: str | None = None) -> None:
         self.issues.append(ImportIssue(message, line, column, Severity.ERROR))
 
@@ -130,6 +143,31 @@ class ParseResult:
                 type_name,
             )
         )
+
+    def cannot_represent(self, message: str, line: int | None, title: str = "") -> None:
+        """This question cannot be held by the platform: skipped (the rest imports), named."""
+        label = f"“{title}”" if title else ""
+        self.issues.append(
+            ImportIssue(
+                f"题目{label}无法导入：{message}",
+                line,
+                None,
+                Severity.UNREPRESENTABLE,
+                "无法表示",
+            )
+        )
+
+
+def make_strict(issues: list[ImportIssue]) -> list[ImportIssue]:
+    """--strict: a question that cannot be represented stops the whole import."""
+    return [
+        ImportIssue(
+            f"{issue.message}（严格模式：整个文件不导入）", issue.line, issue.column, Severity.ERROR
+        )
+        if issue.severity == Severity.UNREPRESENTABLE
+        else issue
+        for issue in issues
+    ]
 
 
 class FileRejected(Exception):

@@ -89,6 +89,8 @@ AIKEN_ANSWER = re.compile(r"^\s*ANSWER\s*:\s*[A-Za-z]\s*$", re.MULTILINE)
 AIKEN_OPTION = re.compile(r"^\s*[A-Z]\s*[.)]\s+\S", re.MULTILINE)
 GIFT_QUESTION = re.compile(r"(^|\n)\s*(::[^\n]*::)?[^\n{}]*\{[^}]*\}", re.DOTALL)
 SPREADSHEET_HEADER = re.compile(r"题型|题目类型|试题类型")
+GIFT_CATEGORY = re.compile(r"^\s*\$CATEGORY:", re.MULTILINE)
+GIFT_ANSWER_START = re.compile(r"\{\s*(=|~|T\b|F\b|TRUE|FALSE|#|\})")
 
 
 def _head_text(data: bytes) -> str:
@@ -113,8 +115,9 @@ def sniff(data: bytes) -> str:
         return "csv"
     if AIKEN_ANSWER.search(text) and AIKEN_OPTION.search(text):
         return "aiken"
-    if GIFT_QUESTION.search(text) and (
-        "::" in text or re.search(r"\{\s*(=|~|T\b|F\b|TRUE|FALSE|#)", text)
+    # A GIFT file may hold only essays ("…{}") or only $CATEGORY: lines.
+    if GIFT_CATEGORY.search(text) or (
+        GIFT_QUESTION.search(text) and ("::" in text or GIFT_ANSWER_START.search(text))
     ):
         return "gift"
     return "csv"

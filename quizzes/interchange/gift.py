@@ -47,7 +47,6 @@ _ESCAPE = re.compile(r"\\([\\:#={}~n])")
 _PRIVATE = re.compile(r"[\ue000-\ue01f]")
 _WEIGHT = re.compile(r"^%(-?\d{1,3}(?:\.\d+)?)%")
 _FORMAT_MARKER = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]")
-_WORDS = re.compile(r"\w")
 _TRUE = {"T", "TRUE"}
 _FALSE = {"F", "FALSE"}
 
@@ -145,15 +144,12 @@ def _question(result: ParseResult, text: str, line: int, category: str) -> Parse
     if kind in ("numerical", "matching"):
         result.skip_unsupported(kind, line, title)
         return None
-    if after.strip() and (kind == "shortanswer" or _WORDS.search(_restore(after))):
-        # Moodle's missing-word form: the answer block stands where the blank is.
+    if after.strip() and kind != "essay":
+        # Moodle's missing-word form: anything after the block, even a full stop, means the
+        # block stands where the blank is ("…from {=A ~B}." is "…from ____.").
         stem_text = before + BLANK_SLOT + after
     else:
-        if after.strip():
-            result.warn(
-                f"答案块 }} 之后的“{clean_text(_restore(after))[:20]}”已接在题干末尾。", line
-            )
-        stem_text = before.rstrip() + after.strip()
+        stem_text = before.rstrip() + " " + after.strip() if after.strip() else before.rstrip()
     if count_images(_restore(stem_text)):
         result.warn("题干中的图片未导入（本平台题目只保存文字）。", line)
     stem = _with_format(stem_text, MOODLE)
@@ -185,7 +181,10 @@ def _from_block(result: ParseResult, base: ParsedQuestion, block: str, kind: str
         fraction, item = _weight(item, kind)
         answer_text, _, answer_feedback = item.partition("#")
         feedback.append(answer_feedback)
-        answers.append((_with_format(answer_text.strip(), stem_format), fraction))
+        text = _with_format(answer_text.strip(), stem_format)
+        if not common.check_grade(result, fraction, line, text):
+            return None
+        answers.append((text, fraction))
     _note_feedback(result, line, feedback)
     if kind == "shortanswer":
         return common.fill_question(result, base, base.stem, answers)

@@ -20,18 +20,29 @@ from wagtail.search.backends import get_search_backend
 from ..bank.answers import validate_answer_key
 from ..bank.choices import Difficulty, QuestionType
 from ..bank.models import Question, QuestionCategory, QuestionImport
-from .base import ImportIssue, ParsedMaterial, ParsedQuestion, ParseResult, Severity
+from ..imports.services import record_import, snapshot
+from .base import (
+    ImportIssue,
+    ParsedMaterial,
+    ParsedQuestion,
+    ParseResult,
+    Severity,
+    make_strict,
+)
 from .material_import import plan_materials, write_materials
 from .plan import (
     BANK_FIELDS,
     CONTENT_FIELDS,
     KEEP_REPEATED_STEMS,
     NOT_CARRIED,
+    TEMPLATE_EXAMPLE_NOTE,
     Action,
     ImportPreview,
     ImportRefused,
     PlannedQuestion,
+    changed_fields,
     differs,
+    is_template_example,
     stem_key,
 )
 
@@ -88,13 +99,20 @@ def _candidates(
     problems go into the preview."""
     candidates = []
     for question in result.questions:
-        problems = question_problems(question)
         path = final_path(question.category_path)
+        if is_template_example(question):
+            preview.planned.append(
+                PlannedQuestion(question, path, Action.SKIP, note=TEMPLATE_EXAMPLE_NOTE)
+            )
+            continue
+        problems = question_problems(question)
         if problem := category_problem(path):
             problems.append(problem)
         for message in problems:
             preview.issues.append(ImportIssue(message, question.line, None, Severity.ERROR))
-        if not problems:
+        if problems:
+            preview.rejected.append((question, path))
+        else:
             candidates.append((question, path))
     return candidates
 
@@ -107,6 +125,12 @@ def _material_candidates(
     candidates = []
     for material in result.materials:
         path = final_path(material.category_path)
+        if material.questions and all(is_template_example(q) for q in material.questions):
+            preview.planned += [
+                PlannedQuestion(question, path, Action.SKIP, note=TEMPLATE_EXAMPLE_NOTE)
+                for question in material.questions
+            ]
+            continue
         problems = [
             (question.line, f"材料“{material.key}”的小题：{message}")
             for question in material.questions
@@ -116,6 +140,8 @@ def _material_candidates(
             problems.append((material.line, problem))
         for line, message in problems:
             preview.issues.append(ImportIssue(message, line, None, Severity.ERROR))
+        if problems:
+            preview.rejected += [(question, path) for question in material.questions]
         if not problems and material.questions and material.text.strip():
             candidates.append((material, path))
     return candidates
@@ -172,10 +198,16 @@ def _plan(question, path, *, earlier, matches, new_status, result, preview) -> P
         _warn(preview, "简答题没有答题要点：以草稿状态导入，请补充要点后再启用。", question.line)
     if len(earlier) < len(matches):
         existing = matches[len(earlier)]
-        changed = differs(question, existing, NOT_CARRIED.get(result.format, set()))
+        not_carried = NOT_CARRIED.get(result.format, set())
+        changed = differs(question, existing, not_carried)
         action = Action.UPDATE if changed else Action.UNCHANGED
         return PlannedQuestion(
-            question, path, action, existing_id=existing["pk"], existing_code=existing["code"]
+            question,
+            path,
+            action,
+            existing_id=existing["pk"],
+            existing_code=existing["code"],
+            changes=changed_fields(question, existing, not_carried) if changed else [],
         )
     if earlier and result.format not in KEEP_REPEATED_STEMS:
         _warn(preview, f"与第 {earlier[0]} 行的题干相同（同一分类），本行跳过。", question.line)
@@ -197,9 +229,12 @@ def build_preview(
     default_category_path: str = DEFAULT_CATEGORY,
     category_prefix: str = "",
     new_status: str = Question.Status.ACTIVE,
+    strict: bool = False,
 ) -> ImportPreview:
-    """What importing `result` would do, with every problem; reads the bank, writes nothing."""
-    preview = ImportPreview(format=result.format, issues=list(result.issues))
+    """What importing `result` would do, with every problem; reads the bank, writes nothing.
+    A question the platform cannot represent is skipped and named, or with `strict` an error."""
+    issues = make_strict(result.issues) if strict else list(result.issues)
+    preview = ImportPreview(format=result.format, issues=issues)
     prefix = join_path(category_prefix)
     default = join_path(default_category_path) or DEFAULT_CATEGORY
 
@@ -363,16 +398,17 @@ def _apply_parsed(question: Question, parsed: ParsedQuestion, not_carried: set[s
     question.updated_at = now
 
 
-def _update(preview: ImportPreview, now) -> list[Question]:
+def _update(preview: ImportPreview, now) -> tuple[list[Question], dict]:
     updating = {item.existing_id: item for item in preview.planned if item.action == Action.UPDATE}
     updated = list(
         Question.objects.filter(pk__in=updating).select_related("source").defer("source__text")
     )
     not_carried = NOT_CARRIED.get(preview.format, set())
+    previous = snapshot(updated)
     for question in updated:
         _apply_parsed(question, updating[question.pk].parsed, not_carried, now)
     Question.objects.bulk_update(updated, UPDATED_FIELDS, batch_size=BULK_BATCH)
-    return updated
+    return updated, previous
 
 
 def _record_batch(
@@ -404,10 +440,12 @@ def apply_import(
     user=None,
     filename: str = "",
     batch: QuestionImport | None = None,
+    sha256: str = "",
 ) -> QuestionImport:
-    """Write the previewed import in one transaction; ImportRefused if the file has errors (or a
-    pending `batch` was applied already). Bulk queries only: their number does not grow with the
-    number of questions."""
+    """Write the previewed import in one transaction, with its history record (the file's
+    `sha256`, what it created and updated); ImportRefused if the file has errors (or a pending
+    `batch` was applied already). Bulk queries only: their number does not grow with the number
+    of questions."""
     if preview.errors:
         raise ImportRefused(f"文件有 {len(preview.errors)} 处错误，未导入任何试题。")
     with transaction.atomic():
@@ -427,7 +465,7 @@ def apply_import(
             preview, batch, categories, now
         )
         created += subquestions
-        updated = _update(preview, now)
+        updated, previous = _update(preview, now)
         if created or updated:
             # bulk_create and bulk_update send no signals: keep Wagtail's search index current.
             get_search_backend().add_bulk(Question, [*created, *updated])
@@ -439,6 +477,14 @@ def apply_import(
             filename,
             now,
             materials=(new_materials, changed_materials),
+        )
+        record_import(
+            batch=batch,
+            sha256=sha256,
+            created=created,
+            updated=updated,
+            created_materials=new_materials,
+            previous=previous,
         )
     return batch
 

@@ -19,6 +19,7 @@ from .plan import (
     ImportPreview,
     PlannedMaterial,
     PlannedQuestion,
+    changed_fields,
     differs,
     stem_key,
 )
@@ -80,7 +81,8 @@ def _plan_items(material: ParsedMaterial, path, bank, new_status, fmt) -> list[P
         seen[key] = earlier + 1
         if earlier < len(matches):
             existing = matches[earlier]
-            changed = differs(question, existing, NOT_CARRIED.get(fmt, set()))
+            not_carried = NOT_CARRIED.get(fmt, set())
+            changed = differs(question, existing, not_carried)
             items.append(
                 PlannedQuestion(
                     question,
@@ -88,6 +90,7 @@ def _plan_items(material: ParsedMaterial, path, bank, new_status, fmt) -> list[P
                     Action.UPDATE if changed else Action.UNCHANGED,
                     existing_id=existing["pk"],
                     existing_code=existing["code"],
+                    changes=changed_fields(question, existing, not_carried) if changed else [],
                 )
             )
         else:

@@ -24,6 +24,32 @@ KNOWLEDGE_POINT_TAG = "知识点"
 SOURCE_TAG = "来源"
 
 
+# The grades Moodle offers for an answer (percent); its importers refuse any other (question/
+# engine/lib get_grade_options, matched within 0.00001 of a fraction, i.e. 0.001 percent).
+MOODLE_GRADES = [
+    Decimal(value)
+    for value in (
+        "100", "90", "83.33333", "80", "75", "70", "66.66667", "60", "50", "40", "33.33333",
+        "30", "25", "20", "16.66667", "14.28571", "12.5", "11.11111", "10", "5", "0",
+    )
+]  # fmt: skip
+GRADE_TOLERANCE = Decimal("0.001")
+
+
+def check_grade(result: ParseResult, fraction: Decimal, line: int | None, text: str = "") -> bool:
+    """Whether Moodle accepts this answer grade; an error (as Moodle refuses it) when not."""
+    if any(abs(abs(fraction) - grade) < GRADE_TOLERANCE for grade in MOODLE_GRADES):
+        return True
+    label = f"答案“{text[:20]}”的" if text else "答案的"
+    result.error(
+        f"{label}得分比例 {percent(fraction)} 不是 Moodle 允许的值（100%、90%、83.33333%、80%、"
+        "75%、70%、66.66667%、60%、50%、40%、33.33333%、30%、25%、20%、16.66667%、14.28571%、"
+        "12.5%、11.11111%、10%、5%、0% 或其负值），Moodle 也拒绝导入：请改成其中之一。",
+        line,
+    )
+    return False
+
+
 def option_label(index: int) -> str:
     return chr(ord("A") + index) if index < 26 else str(index + 1)
 
@@ -67,7 +93,7 @@ def choice_question(
     line = base.line
     positive = [i for i, f in enumerate(fractions) if f > 0]
     if not positive:
-        result.error("没有得分为正的选项，无法确定正确答案。", line)
+        result.cannot_represent("没有得分为正的选项，无法确定正确答案。", line, base.title)
         return None
     others = [i for i in range(len(fractions)) if i not in positive]
     if single:
@@ -125,7 +151,7 @@ def fill_question(
     answers: list[tuple[str, Decimal]],
 ) -> ParsedQuestion | None:
     """A Moodle short-answer question (one blank) as our fill-in-the-blank question."""
-    alternatives = blank_alternatives(result, base.line, answers)
+    alternatives = blank_alternatives(result, base.line, answers, title=base.title)
     if not alternatives:
         return None
     stem, guessed = place_single_blank(stem_text)
@@ -137,7 +163,11 @@ def fill_question(
 
 
 def blank_alternatives(
-    result: ParseResult, line: int | None, answers: list[tuple[str, Decimal]], blank_label: str = ""
+    result: ParseResult,
+    line: int | None,
+    answers: list[tuple[str, Decimal]],
+    blank_label: str = "",
+    title: str = "",
 ) -> list[str]:
     """The accepted answers of one Moodle blank: the 100% ones, wildcards excepted."""
     alternatives: list[str] = []
@@ -161,7 +191,11 @@ def blank_alternatives(
                 line,
             )
     if not alternatives:
-        result.error(f"{blank_label}没有满分（100%）的答案，无法作为填空题导入。", line)
+        result.cannot_represent(
+            f"{blank_label}没有可用的满分（100%）答案（通配符答案不支持），无法作为填空题导入。",
+            line,
+            title,
+        )
     return alternatives
 
 
@@ -203,15 +237,16 @@ def accept(result: ParseResult, question: ParsedQuestion | None) -> None:
     if question is None:
         return
     if not question.stem.strip():
-        result.error("题干为空。", question.line)
+        result.cannot_represent("题干为空（可能只有图片）。", question.line, question.title)
         return
     errors = validate_answer_key(question.type, question.options, question.answer, question.stem)
     if question.type == QuestionType.SHORT and not question.answer:
         # An essay without key points is imported; the warning above asks for them.
         errors = []
-    for message in errors:
-        result.error(message, question.line)
-    if not errors:
+    if errors:
+        # A well-formed question of the file that our model cannot hold: skipped and named.
+        result.cannot_represent("".join(errors), question.line, question.title)
+    else:
         result.questions.append(question)
 
 

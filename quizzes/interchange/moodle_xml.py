@@ -255,7 +255,10 @@ def _answers(element, result, line, default_format=MOODLE) -> list[tuple[str, De
             )
             return None
         text_format = answer.get("format") or default_format
-        answers.append((to_plain(answer.findtext("text") or "", text_format), fraction))
+        text = to_plain(answer.findtext("text") or "", text_format)
+        if not common.check_grade(result, fraction, line, text):
+            return None
+        answers.append((text, fraction))
     if not answers:
         result.error("题目没有任何 <answer>。", line, "answer")
         return None
@@ -319,7 +322,7 @@ def _cloze(raw_stem, stem_format, base, result):
     answer = []
     for number, answers in enumerate(blanks, 1):
         label = f"第 {number} 个空：" if len(blanks) > 1 else ""
-        alternatives = common.blank_alternatives(result, base.line, answers, label)
+        alternatives = common.blank_alternatives(result, base.line, answers, label, base.title)
         if not alternatives:
             return None
         answer.append(alternatives)

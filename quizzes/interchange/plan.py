@@ -6,11 +6,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..bank.choices import QuestionType
+from ..bank.answers import LETTERS, format_answer
+from ..bank.choices import Difficulty, QuestionType
 from ..bank.models import Question
 from ..papers.grading import normalise_text
 from .base import ImportIssue, ParsedMaterial, ParsedQuestion, Severity
 from .formats import FORMATS
+from .spreadsheet.template import EXAMPLES
 
 # Formats whose questions have their own identity in the LMS they come from (see build_preview).
 KEEP_REPEATED_STEMS = {"moodlexml", "gift", "aiken"}
@@ -51,6 +53,9 @@ class PlannedQuestion:
     duplicate_of_line: int | None = None  # within the file: the row this one repeats
     status: str = Question.Status.ACTIVE
     material: "PlannedMaterial | None" = None  # a case-analysis sub-question's material
+    note: str = ""  # why it is skipped, when not a duplicate (a template's example row)
+    # For an update: what changes, as (field label, the bank's text, the file's text).
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def type_label(self) -> str:
@@ -63,6 +68,8 @@ class PlannedQuestion:
     @property
     def duplicate_note(self) -> str:
         """What happens to a duplicate, in words, for the preview."""
+        if self.note:
+            return self.note
         if self.action == Action.SKIP:
             return f"与第 {self.duplicate_of_line} 行题干相同（同一分类），本行跳过"
         if self.action == Action.CREATE and self.duplicate_of_line is not None:
@@ -124,6 +131,8 @@ class ImportPreview:
     new_categories: list[str] = field(default_factory=list)  # of those, the ones to create
     # Case-analysis materials; their sub-questions are in `planned` too (each with .material).
     materials: list[PlannedMaterial] = field(default_factory=list)
+    # Questions read but kept out by an error (shown in the preview beside their errors).
+    rejected: list[tuple[ParsedQuestion, str]] = field(default_factory=list)
 
     def material_count(self, action: str) -> int:
         return sum(1 for material in self.materials if material.action == action)
@@ -154,8 +163,13 @@ class ImportPreview:
         return [
             item
             for item in self.planned
-            if item.action != Action.CREATE or item.duplicate_of_line is not None
+            if not item.note
+            and (item.action != Action.CREATE or item.duplicate_of_line is not None)
         ]
+
+    @property
+    def template_examples(self) -> list[PlannedQuestion]:
+        return [item for item in self.planned if item.note]
 
     def count(self, action: str) -> int:
         return sum(1 for item in self.planned if item.action == action)
@@ -173,6 +187,10 @@ class ImportPreview:
             for action in (Action.CREATE, Action.UPDATE, Action.UNCHANGED, Action.SKIP):
                 setattr(total, action, getattr(total, action) + getattr(row, action))
         return total
+
+    @property
+    def unrepresentable(self) -> list[ImportIssue]:
+        return [issue for issue in self.issues if issue.severity == Severity.UNREPRESENTABLE]
 
     def unsupported_counts(self) -> list[tuple[str, int]]:
         return sorted(Counter(issue.question_type for issue in self.unsupported).items())
@@ -197,6 +215,11 @@ class ImportPreview:
                 )
         if self.new_categories:
             lines.append("将新建分类：" + "、".join(self.new_categories))
+        if self.template_examples:
+            lines.append(
+                f"模板示例行，已跳过（{len(self.template_examples)} 道）："
+                + "、".join(f"第 {item.parsed.line} 行" for item in self.template_examples)
+            )
         if self.duplicates:
             lines.append(f"重复的题目（{len(self.duplicates)} 道）：")
             for item in self.duplicates:
@@ -207,6 +230,12 @@ class ImportPreview:
         if self.unsupported:
             lines.append(f"不支持的题型，未导入（{len(self.unsupported)} 道）：")
             lines += [f"  {issue}" for issue in self.unsupported]
+        if self.unrepresentable:
+            lines.append(
+                f"无法表示的题目，已跳过（{len(self.unrepresentable)} 道；"
+                "加 --strict 则整个文件不导入）："
+            )
+            lines += [f"  {issue}" for issue in self.unrepresentable]
         if self.warnings:
             lines.append(f"提示（{len(self.warnings)} 条）：")
             lines += [f"  {issue}" for issue in self.warnings]
@@ -236,7 +265,9 @@ class ImportPreview:
                 {"line": item.parsed.line, "action": item.action, "note": item.duplicate_note}
                 for item in self.duplicates
             ],
+            "template_examples": [item.parsed.line for item in self.template_examples],
             "unsupported": [str(issue) for issue in self.unsupported],
+            "unrepresentable": [str(issue) for issue in self.unrepresentable],
             "warnings": [str(issue) for issue in self.warnings],
         }
 
@@ -271,6 +302,85 @@ def differs(question: ParsedQuestion, existing: dict, not_carried: set[str]) -> 
         or list(question.answer or []) != list(existing["answer"] or [])
         or any(check() for name, check in checks.items() if name not in not_carried)
     )
+
+
+FIELD_LABELS = {
+    "type": "题型",
+    "stem": "题干",
+    "options": "选项",
+    "answer": "答案",
+    "explanation": "解析",
+    "knowledge_point": "知识点",
+    "difficulty": "难度",
+    "score": "分值",
+    "source_note": "来源",
+}
+
+
+def _shown(name: str, value, qtype: str) -> str:
+    """A field's value in the words the question editor uses."""
+    if name == "type":
+        return QuestionType(value).label if value in QuestionType.values else str(value)
+    if name == "options":
+        return "\n".join(f"{LETTERS[i]}. {text}" for i, text in enumerate(value or []))
+    if name == "answer":
+        return format_answer(qtype, list(value or []))
+    if name == "difficulty":
+        return Difficulty(value).label if value in Difficulty.values else str(value)
+    return "" if value is None else str(value).strip()
+
+
+def changed_fields(
+    question: ParsedQuestion, existing: dict, not_carried: set[str]
+) -> list[tuple[str, str, str]]:
+    """(label, the bank's text, the file's text) for each field an update changes."""
+    pairs = {
+        "type": (existing["type"], question.type),
+        "stem": (existing["stem"], question.stem),
+        "options": (existing["options"], question.options),
+        "answer": (existing["answer"], question.answer),
+        "explanation": (existing["explanation"], question.explanation),
+        "knowledge_point": (existing["knowledge_point"], question.knowledge_point),
+        "difficulty": (existing["difficulty"], question.difficulty),
+        "score": (
+            existing["default_score"],
+            existing["default_score"] if question.score is None else Decimal(question.score),
+        ),
+        "source_note": (
+            existing["source_note"],
+            question.source_note
+            if question.source_note
+            and question.source_note
+            not in {
+                existing["source_note"],
+                existing["source__file_name"],
+                existing["source__title"],
+            }
+            else existing["source_note"],
+        ),
+    }
+    changes = []
+    for name, (old, new) in pairs.items():
+        if name in not_carried:
+            continue
+        before = _shown(name, old, existing["type"])
+        after = _shown(name, new, question.type)
+        if before != after:
+            changes.append((FIELD_LABELS[name], before, after))
+    return changes
+
+
+# The import template's example rows: a file that still holds them is recognised, and they are
+# skipped with a note instead of entering the bank as live questions.
+def _example_keys() -> set[tuple[str, str]]:
+    return {(example.type, stem_key(example.stem)) for example in EXAMPLES}
+
+
+def is_template_example(question: ParsedQuestion) -> bool:
+    return (question.type, stem_key(question.stem)) in _example_keys()
+
+
+TEMPLATE_EXAMPLE_NOTE = "与导入模板中的示例题相同：这是模板自带的示例行，已跳过（不导入）"
 
 
 # What a file can say about a question (compared with the bank, written on update).

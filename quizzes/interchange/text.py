@@ -30,6 +30,11 @@ _BLOCK_TAGS = {
 }  # fmt: skip
 _INVISIBLE_TAGS = {"script", "style", "head", "title", "template"}
 _SPACES = re.compile(r"[ \t\r\n\f\v\u00a0]+")
+# Inside <pre>, line breaks and spaces stand in as private-use characters until the other text's
+# blank space has been folded, so the block keeps its lines and indentation.
+_PRE_NEWLINE = "\ue011"
+_PRE_SPACE = "\ue012"
+_PRE_TAB = "\ue013"
 # Characters XML 1.0 cannot carry (and PostgreSQL text cannot hold NUL).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Leading enumeration of a key point line: "1.", "1、", "(1)", "-", "•".
@@ -48,30 +53,44 @@ class _TextExtractor(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.hidden_depth = 0
+        self.pre_depth = 0
         self.images = 0
 
     def handle_starttag(self, tag, attrs):
+        if tag == "pre":
+            self.pre_depth += 1
         if tag in _INVISIBLE_TAGS:
             self.hidden_depth += 1
+        elif tag == "br" and self.pre_depth:
+            self.parts.append(_PRE_NEWLINE)
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
         elif tag == "img":
             self.images += 1
 
     def handle_startendtag(self, tag, attrs):
-        if tag in _BLOCK_TAGS:
+        if tag == "br" and self.pre_depth:
+            self.parts.append(_PRE_NEWLINE)
+        elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
         elif tag == "img":
             self.images += 1
 
     def handle_endtag(self, tag):
+        if tag == "pre":
+            self.pre_depth = max(0, self.pre_depth - 1)
         if tag in _INVISIBLE_TAGS:
             self.hidden_depth = max(0, self.hidden_depth - 1)
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
 
     def handle_data(self, data):
-        if not self.hidden_depth:
+        if self.hidden_depth:
+            return
+        if self.pre_depth:
+            data = data.replace("\r\n", "\n").replace("\n", _PRE_NEWLINE)
+            self.parts.append(data.replace(" ", _PRE_SPACE).replace("\t", _PRE_TAB))
+        else:
             self.parts.append(_SPACES.sub(" ", data))
 
 
@@ -84,7 +103,8 @@ def html_to_text(markup: str) -> str:
     except Exception:  # HTMLParser is lenient; never let odd markup stop an import
         return clean_text(html.unescape(re.sub(r"<[^>]*>", " ", markup)))
     lines = [line.strip() for line in "".join(extractor.parts).split("\n")]
-    return "\n".join(line for line in lines if line).strip()
+    text = "\n".join(line for line in lines if line).strip()
+    return text.replace(_PRE_NEWLINE, "\n").replace(_PRE_SPACE, " ").replace(_PRE_TAB, "\t")
 
 
 def count_images(markup: str) -> int:

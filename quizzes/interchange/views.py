@@ -6,6 +6,7 @@ the user who uploaded it; nothing the browser sends names a file on disk. A file
 shown with all its errors and is not kept at all.
 """
 
+import hashlib
 import io
 
 from django import forms
@@ -32,6 +33,7 @@ from .importing import (
     pending_upload,
     questions_for_export,
 )
+from .preview_rows import STATUS_LABELS, preview_rows, rows_page, status_counts
 from .spreadsheet.template import template_csv, template_xlsx
 
 QUESTIONS_INDEX = "quiz_questions:index"
@@ -60,6 +62,12 @@ class ImportForm(forms.Form):
             (Question.Status.DRAFT, "草稿（检查后再启用）"),
         ],
         initial=Question.Status.ACTIVE,
+    )
+    strict = forms.BooleanField(
+        label="严格模式",
+        required=False,
+        help_text="勾选后，文件中只要有一道题本平台无法表示（如只有通配符答案的填空题），"
+        "整个文件都不导入；不勾选时跳过这些题目并在预览中列出，其余照常导入。",
     )
 
     def __init__(self, *args, **kwargs):
@@ -159,6 +167,7 @@ class ImportView(InterchangeView):
             "format": form.cleaned_data["format"],
             "category": form.cleaned_data["category"],
             "status": form.cleaned_data["status"],
+            "strict": form.cleaned_data["strict"],
         }
         try:
             result = read_file(data, upload.name, options["format"])
@@ -170,7 +179,13 @@ class ImportView(InterchangeView):
             # Nothing is kept: the editor corrects the file and uploads it again.
             self.page_title = ImportPreviewView.page_title
             self.template_name = ImportPreviewView.template_name
-            return self.render(preview=preview, file_name=upload.name, batch=None, **_links())
+            return self.render(
+                preview=preview,
+                file_name=upload.name,
+                batch=None,
+                **_readable(request, preview),
+                **_links(),
+            )
         pending = hold_upload(
             file_name=upload.name,
             file_format=result.format,
@@ -187,7 +202,21 @@ def _preview(result, options: dict):
         default_category_path=DEFAULT_CATEGORY,
         category_prefix=options.get("category", ""),
         new_status=options.get("status", Question.Status.ACTIVE),
+        strict=bool(options.get("strict")),
     )
+
+
+def _readable(request, preview) -> dict:
+    """Every question as staff will see it, filtered by ?status= and paged by ?page=."""
+    rows = preview_rows(preview)
+    status = request.GET.get("status", "")
+    status = status if status in STATUS_LABELS else ""
+    return {
+        "rows": rows_page(rows, status=status, page=request.GET.get("page")),
+        "row_count": len(rows),
+        "status_counts": status_counts(rows),
+        "status_filter": status,
+    }
 
 
 class ImportPreviewView(InterchangeView):
@@ -215,7 +244,13 @@ class ImportPreviewView(InterchangeView):
         except FileRejected as rejected:  # cannot happen for a file that was valid on upload
             messages.error(request, str(rejected))
             return redirect("quiz_import")
-        return self.render(preview=preview, file_name=batch.file_name, batch=batch, **_links())
+        return self.render(
+            preview=preview,
+            file_name=batch.file_name,
+            batch=batch,
+            **_readable(request, preview),
+            **_links(),
+        )
 
     def post(self, request, token: str):
         batch = self._pending(token)
@@ -224,7 +259,13 @@ class ImportPreviewView(InterchangeView):
             return redirect("quiz_import_preview", token=token)
         try:
             preview = self._parse(batch)
-            batch = apply_import(preview, user=request.user, filename=batch.file_name, batch=batch)
+            batch = apply_import(
+                preview,
+                user=request.user,
+                filename=batch.file_name,
+                batch=batch,
+                sha256=hashlib.sha256(bytes(batch.data)).hexdigest(),
+            )
         except (FileRejected, ImportRefused) as refused:
             messages.error(request, str(refused))
             return redirect("quiz_import_preview", token=token)

@@ -633,6 +633,7 @@ ADMIN_MATRIX = {
     "/admin/quizzes/exclusion-groups/": {**NO_ADMIN, "editor": 200, "admin": 200},
     "/admin/quizzes/blueprints/": {**NO_ADMIN, "editor": 200, "admin": 200},
     "/admin/quizzes/exams/": {**NO_ADMIN, "editor": 200, "admin": 200},
+    "/admin/quizzes/imports/": {**NO_ADMIN, "editor": 200, "admin": 200},
     "/admin/assessment_audit/": {**NO_ADMIN, "editor": DENIED, "admin": 200},
     "/admin/assessment_schemes/": {**NO_ADMIN, "editor": DENIED, "admin": 200},
     "/admin/units/": {**NO_ADMIN, "editor": DENIED, "admin": 200},

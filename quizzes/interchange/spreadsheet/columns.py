@@ -33,11 +33,13 @@ REQUIRED = ("type", "stem", "answer")
 # Column key → accepted header spellings (compared after normalise_header).
 HEADER_ALIASES = {
     "type": ["题型", "题目类型", "试题类型", "类型"],
-    "stem": ["题干", "题目", "题目内容", "试题内容", "问题"],
-    "answer": ["答案", "正确答案", "标准答案", "参考答案"],
-    "explanation": ["解析", "答案解析", "试题解析"],
-    "difficulty": ["难度", "难易度", "难易程度"],
-    "category": ["分类", "题库分类", "试题分类", "类别"],
+    "stem": ["题干", "题目", "题目内容", "试题内容", "问题", "试题题干", "题目描述"],
+    "answer": ["答案", "正确答案", "标准答案", "参考答案", "试题答案"],
+    "explanation": ["解析", "答案解析", "试题解析", "解题思路"],
+    "difficulty": ["难度", "难易度", "难易程度", "试题难度"],
+    "category": ["分类", "题库分类", "试题分类", "类别", "所属题库"],
+    # ExamStack- and PHPEMS-style exports put every option in one cell, one per line ("A. …").
+    "options_cell": ["选项", "试题选项", "选项内容", "备选项"],
     "knowledge_point": ["知识点"],
     "score": ["分值", "分数", "默认分值"],
     "source": ["来源", "出处", "试题来源"],
@@ -58,6 +60,7 @@ HEADER_LABELS = {
     "material_key": "材料编号",
     "material_title": "材料标题",
     "material": "材料",
+    "options_cell": "选项",
     **{f"option{i}": header for i, header in enumerate(OPTION_HEADERS)},
 }
 OPTION_HEADER = re.compile(r"^(?:选项)?([A-H])(?:选项)?$")
@@ -88,6 +91,10 @@ DIFFICULTY_WORDS = {
 }
 # Blanks typed as a run of underscores of any length count as one blank (grading wants ____).
 UNDERSCORE_RUN = re.compile(r"[_＿]{3,}")
+# Chinese exam systems mark a fill-in blank with empty brackets: （ ）, ( ), 【 】, [ ].
+BRACKET_BLANK = re.compile(r"[（(]\s*[)）]|【\s*】|\[\s*\]")
+# One option per line in a single 选项 cell: "A. …", "A、…", "A：…", "(A) …".
+OPTION_LINE = re.compile(r"^\s*[(（]?([A-Ha-hＡ-Ｈａ-ｈ])[)）]?\s*[.．、:：)）]?\s*(.*)$")
 # Control characters cannot be stored in an XLSX cell and never belong in a question.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -3,6 +3,7 @@ every row recorded with its row and column (第 7 行 K（答案） 列：…)."
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time
@@ -16,11 +17,12 @@ from portal.spreadsheets import (
     open_xlsx,
 )
 
-from ...bank.answers import BLANK, parse_answer, validate_answer_key
+from ...bank.answers import BLANK, LETTERS, parse_answer, validate_answer_key
 from ...bank.choices import Difficulty, QuestionType
 from .. import materials
 from ..base import FileRejected, ParsedQuestion, ParseResult, check_size
 from .columns import (
+    BRACKET_BLANK,
     CATEGORY_NAME_MAX,
     DIFFICULTY_WORDS,
     HEADER_LABELS,
@@ -30,6 +32,7 @@ from .columns import (
     MAX_ROWS,
     MAX_SCORE,
     OPTION_HEADERS,
+    OPTION_LINE,
     REQUIRED,
     SOURCE_NOTE_MAX,
     TYPE_BY_WORD,
@@ -143,8 +146,42 @@ def _type(row: _Row) -> str | None:
     return qtype
 
 
+def _options_from_cell(row: _Row, qtype: str | None) -> list[str] | None:
+    """The options written one per line in a single 选项 cell ("A. 甲" / "B、乙"), or None when
+    the sheet has no such column or the cell is empty."""
+    if "options_cell" not in row.columns.index:
+        return None
+    text = row.cell("options_cell")
+    if not text:
+        return None
+    if qtype not in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        return []
+    lines = [line for line in re.split(r"\n|\s*[|｜]\s*", text) if line.strip()]
+    if len(lines) > len(LETTERS):
+        row.fail("options_cell", f"选项最多 {len(LETTERS)} 个。")
+        return []
+    options = []
+    for letter, line in zip(LETTERS, lines, strict=False):
+        match = OPTION_LINE.match(line)
+        if not match or unicodedata.normalize("NFKC", match.group(1)).upper() != letter:
+            row.fail(
+                "options_cell",
+                f"选项单元格中“{line.strip()[:20]}”应以 {letter} 开头"
+                "（每行一个选项，如“A. 选项内容”，从 A 起依次排列）。",
+            )
+            return []
+        options.append(match.group(2).strip())
+    if len(options) < 2:
+        row.fail("options_cell", "选择题至少要有两个选项（选项单元格中每行一个，如“A. …”）。")
+    return options
+
+
 def _options(row: _Row, qtype: str | None) -> list[str]:
-    """The options of a choice question: from 选项A on, without gaps; other types have none."""
+    """The options of a choice question: from 选项A on, without gaps (or one per line in a
+    single 选项 cell); other types have none."""
+    from_cell = _options_from_cell(row, qtype)
+    if from_cell is not None:
+        return from_cell
     positions = row.columns.option_positions
     texts = [
         clean_text(row.values[p]) if p is not None and p < len(row.values) else ""
@@ -230,6 +267,8 @@ def parse_row(
         row.fail("stem", "题干为空。")
     if qtype == QuestionType.FILL:
         stem = UNDERSCORE_RUN.sub(BLANK, stem)
+        if BLANK not in stem:
+            stem = BRACKET_BLANK.sub(BLANK, stem)
     options = _options(row, qtype)
     answer = _answer(row, qtype, options, stem)
     difficulty = row.optional("difficulty", parse_difficulty, Difficulty.MEDIUM)

@@ -1,5 +1,6 @@
 """Import a question file (XLSX, CSV, Moodle XML, GIFT, Aiken) into the bank, all or nothing."""
 
+import hashlib
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -40,6 +41,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--user", default="", help="记为导入人的用户名（可不填）")
         parser.add_argument("--dry-run", action="store_true", help="只检查并显示预览，不写入")
+        parser.add_argument(
+            "--strict",
+            action="store_true",
+            help="严格模式：有无法表示的题目（如只有通配符答案的简答题）时整个文件不导入；"
+            "默认跳过这些题目并列出，其余照常导入",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["path"])
@@ -52,7 +59,8 @@ class Command(BaseCommand):
                 raise CommandError(f"用户“{options['user']}”不存在。")
         try:
             check_size(path.stat().st_size)
-            result = read_file(path.read_bytes(), path.name, options["format"])
+            data = path.read_bytes()
+            result = read_file(data, path.name, options["format"])
         except FileRejected as rejected:
             raise CommandError(f"无法导入 {path.name}：{rejected}") from None
         preview = build_preview(
@@ -60,17 +68,27 @@ class Command(BaseCommand):
             default_category_path=DEFAULT_CATEGORY,
             category_prefix=options["category"],
             new_status=options["status"],
+            strict=options["strict"],
         )
         self.stdout.write(f"文件：{path.name}")
+        # The errors come last: their heading and their lines go to stderr together.
+        stream = self.stdout
         for line in preview.summary_lines():
-            (self.stderr if line.startswith("错误") else self.stdout).write(line)
+            if line.startswith("错误（"):
+                stream = self.stderr
+            stream.write(line)
         if preview.errors:
             raise CommandError(f"文件有 {len(preview.errors)} 处错误（见上），未导入任何试题。")
         if options["dry_run"]:
             self.stdout.write("试运行（--dry-run）：文件没有错误，未写入任何内容。")
             return
         try:
-            batch = apply_import(preview, user=user, filename=path.name)
+            batch = apply_import(
+                preview,
+                user=user,
+                filename=path.name,
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
         except ImportRefused as refused:
             raise CommandError(str(refused)) from None
         self.stdout.write(

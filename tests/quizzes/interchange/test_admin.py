@@ -11,6 +11,7 @@ from quizzes.interchange.spreadsheet.columns import HEADERS
 from quizzes.interchange.spreadsheet.reader import read_csv, read_xlsx
 from quizzes.interchange.spreadsheet.template import template_xlsx
 from quizzes.models import Question, QuestionImport
+from tests.quizzes.interchange.sample import sample_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def csv_file(*rows: str) -> bytes:
 
 def test_upload_preview_confirm_writes_once(editor_client, editor_user):
     before = Question.objects.count()
-    response = upload(editor_client, template_xlsx(), category="后台导入")
+    response = upload(editor_client, sample_xlsx(), category="后台导入")
     pending = QuestionImport.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("quiz_import_preview", args=[pending.token])
@@ -119,7 +120,7 @@ def test_a_20_mb_upload_is_refused_before_it_is_read(editor_client):
 def test_someone_elses_pending_import_cannot_be_seen_or_confirmed(
     client, editor_client, admin_user_demo
 ):
-    upload(editor_client, template_xlsx())
+    upload(editor_client, sample_xlsx())
     pending = QuestionImport.objects.get()
     client.force_login(admin_user_demo)
     url = reverse("quiz_import_preview", args=[pending.token])

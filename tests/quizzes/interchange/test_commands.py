@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from quizzes.interchange.spreadsheet.reader import read_xlsx
-from quizzes.interchange.spreadsheet.template import template_csv, template_xlsx
+from quizzes.interchange.spreadsheet.template import template_xlsx
 from quizzes.models import Question, QuestionCategory, QuestionImport
+from tests.quizzes.interchange.sample import sample_csv, sample_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def run(*args) -> tuple[str, str]:
 @pytest.fixture
 def template_file(tmp_path) -> Path:
     path = tmp_path / "模板.xlsx"
-    path.write_bytes(template_xlsx())
+    path.write_bytes(sample_xlsx())
     return path
 
 
@@ -63,7 +64,7 @@ def test_import_writes_once_and_a_second_run_changes_nothing(template_file, edit
     )
 
     csv_file = template_file.with_suffix(".csv")
-    csv_file.write_bytes(template_csv())
+    csv_file.write_bytes(sample_csv())
     out, _ = run("import_questions", str(csv_file), "--format", "csv", "--category", "命令测试")
     assert "新建 0 道，更新 0 道，不变 7 道" in out
     assert Question.objects.count() == before + 7

@@ -21,6 +21,7 @@ from quizzes.interchange.importing import (
 from quizzes.interchange.spreadsheet.columns import HEADERS
 from quizzes.interchange.spreadsheet.template import template_csv, template_xlsx
 from quizzes.models import Material, Question, QuestionCategory, QuestionImport, QuestionType
+from tests.quizzes.interchange.sample import sample_csv, sample_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +71,7 @@ def snapshot(question: Question) -> tuple:
 
 def test_template_imports_then_reimports_unchanged(editor_user):
     before = Question.objects.count()
-    preview = build_preview(read_file(template_xlsx(), "模板.xlsx"), category_prefix="模板测试")
+    preview = build_preview(read_file(sample_xlsx(), "模板.xlsx"), category_prefix="模板测试")
     assert preview.ok
     # One example of each type, and a material with a single-choice and a short sub-question.
     assert [(row.type, row.create) for row in preview.type_counts()] == [
@@ -104,7 +105,7 @@ def test_template_imports_then_reimports_unchanged(editor_user):
     assert single_codes == sorted(single_codes, key=lambda c: int(c.split("-")[-1]))
     assert batch.report["materials_created"] == [material.code]
 
-    again = build_preview(read_file(template_csv(), "模板.csv"), category_prefix="模板测试")
+    again = build_preview(read_file(sample_csv(), "模板.csv"), category_prefix="模板测试")
     assert again.count(Action.UNCHANGED) == 7 and again.count(Action.CREATE) == 0
     assert again.material_count(Action.UNCHANGED) == 1
     assert {item.existing_code for item in again.duplicates} == {q.code for q in imported}

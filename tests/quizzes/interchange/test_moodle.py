@@ -242,8 +242,12 @@ def test_gift_weights_including_negative_ones():
     assert "50%" in message and "-25%" in message and "错误选项" in message
 
     assert "none" not in questions
-    assert [e.line for e in result.errors] == [11]
-    assert "得分为正" in result.errors[0].message
+    # No positive option: the question cannot be represented, so it is skipped and named.
+    assert result.errors == [] and [i.line for i in result.unrepresentable] == [11]
+    assert (
+        "得分为正" in result.unrepresentable[0].message
+        and "none" in result.unrepresentable[0].message
+    )
 
 
 def test_gift_feedback_general_feedback_and_missing_word_form():
@@ -281,7 +285,8 @@ def test_gift_problems_are_reported_with_their_line():
     assert [(e.line, "花括号" in e.message) for e in result.errors[:2]] == [(4, True), (6, True)]
     assert "一个答案块" in result.errors[1].message
     assert [(i.question_type, i.line) for i in result.unsupported] == [("description", 8)]
-    assert result.errors[-1].line == 10
+    assert len(result.errors) == 2  # the file's own mistakes
+    assert [(i.line, "选项不能为空" in i.message) for i in result.unrepresentable] == [(10, True)]
     assert_chinese(result)
 
 
