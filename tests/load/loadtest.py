@@ -21,7 +21,8 @@ LOAD_SAVES (saves per person), LOAD_THINK (seconds between saves, "min-max"), LO
 over which everyone starts), LOAD_CONNECTIONS (client connection pool) [100], LOAD_MAX_SECONDS
 (hard limit of the client run) [1200], LOAD_DATABASE_URL
 [postgres://postgres@127.0.0.1:5432/training_load], LOAD_REDIS_URL [redis://127.0.0.1:6379/1],
-LOAD_PORT [8100]; WEB_CONCURRENCY and GUNICORN_THREADS pass through to gunicorn (with several
+LOAD_PORT [8100], LOAD_SETUP (0: the database is already set up, skip the seed loading of
+`make serve`; migrate and collectstatic still run) [1]; WEB_CONCURRENCY and GUNICORN_THREADS pass through to gunicorn (with several
 servers WEB_CONCURRENCY defaults to (2 × CPUs + 1) ÷ servers, rounded up, per server).
 """
 
@@ -83,6 +84,7 @@ class Settings:
     ramp: float
     servers: int
     kill: bool
+    setup: bool
     port: int
     server_port: int
     workers: int
@@ -108,6 +110,7 @@ class Settings:
             ramp=float(setting("LOAD_RAMP", defaults["ramp"])),
             servers=servers,
             kill=servers > 1 and setting("LOAD_KILL", "1") != "0",
+            setup=setting("LOAD_SETUP", "1") != "0",
             port=int(setting("LOAD_PORT", "8100")),
             server_port=int(setting("LOAD_SERVER_PORT", "8110")),
             workers=int(setting("WEB_CONCURRENCY", str(math.ceil((cpus * 2 + 1) / servers)))),
@@ -172,7 +175,11 @@ class Cluster:
 
     def start(self) -> None:
         first, *others = self.servers
-        first.start(setup=True)
+        if not self.config.setup:
+            # The database was set up by an earlier run: only what a new release needs.
+            manage(self.env, "migrate", "--noinput")
+            manage(self.env, "collectstatic", "--noinput", "--verbosity", "0")
+        first.start(setup=self.config.setup)
         first.wait_ready(timeout=1800)
         for server in others:
             server.start(setup=False)
