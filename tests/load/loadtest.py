@@ -214,6 +214,7 @@ async def kill_midway(run: Run, cluster: Cluster, planned_saves: int) -> dict:
     name = f"app{len(cluster.servers)}"
     await wait_for(lambda: run.acknowledged() >= planned_saves // 2, cluster.config.max_seconds / 2)
     before = balancer.server_states()
+    acknowledged = run.acknowledged()
     began = time.monotonic()
     killed = await asyncio.to_thread(victim.kill)
     marked_down = await asyncio.to_thread(balancer.wait_status, name, "DOWN", 30)
@@ -232,7 +233,7 @@ async def kill_midway(run: Run, cluster: Cluster, planned_saves: int) -> dict:
         "server": name,
         "killed_processes": killed,
         "killed_at": began,
-        "acknowledged_before": run.acknowledged(),
+        "acknowledged_before": acknowledged,
         "marked_down_seconds": None if marked_down is None else round(marked_down, 1),
         "restarted_seconds": round(restarted, 1),
         "back_in_rotation_seconds": round(back, 1),
@@ -417,7 +418,18 @@ def run_exam(config: Settings, cluster: Cluster) -> dict:
     failover = outcome["failover"]
     if failover is not None:
         failover = failover_figures(run, failover, cluster.balancer.server_states())
-    print(f"客户端用时 {outcome['elapsed']:.0f} 秒；核对数据库", flush=True)
+    print(f"客户端用时 {outcome['elapsed']:.0f} 秒；考试结束，发布成绩", flush=True)
+    ended = manage(
+        env,
+        "shell",
+        "-c",
+        f"from tests.load.end_exam import end_exam; print(end_exam(exam_id={int(plan['exam_id'])}))",
+        capture=True,
+    )
+    released = ended.stdout.strip().splitlines()[-1] if ended.returncode == 0 else "失败"
+    if ended.returncode != 0:
+        print(ended.stderr.strip(), file=sys.stderr)
+    print(f"已发布成绩的作答：{released} 份；核对数据库", flush=True)
     check = manage(
         env,
         "verify_load_exam",
