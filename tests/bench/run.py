@@ -45,6 +45,7 @@ from portal.organisation.models import StaffProfile, Unit  # noqa: E402
 from portal.search import versions as search_versions  # noqa: E402
 from portal.search.selectors import current_index, normalise_query, site_search  # noqa: E402
 from portal.thesaurus.keypoints import example_phrase  # noqa: E402
+from quizzes.analysis import services as analysis_services  # noqa: E402
 from quizzes.bank.answers import blank_count  # noqa: E402
 from quizzes.models import (  # noqa: E402
     AnswerRecord,
@@ -57,7 +58,7 @@ from quizzes.models import (  # noqa: E402
 from quizzes.papers import services  # noqa: E402
 from quizzes.papers.drawing import draw_paper  # noqa: E402
 from quizzes.papers.grading import normalise_response  # noqa: E402
-from tools.loadtesting import loadgen  # noqa: E402
+from tools.loadtesting import graded, loadgen  # noqa: E402
 
 SEARCH_QUERIES = [
     "停电",
@@ -514,6 +515,69 @@ def bench_search(rounds: int) -> list[Row]:
     ]
 
 
+# Item analysis (issue 19) ----------------------------------------------------------------------
+
+
+def bench_analysis(runs: int) -> list[Row]:
+    """All question statistics over one month's graded papers (the background job as the worker
+    runs it: computed and stored), and a team leader's analytics page for that month."""
+    from django.test import Client
+
+    exam = Exam.objects.filter(title=graded.ANALYSIS_EXAM_TITLE).first()
+    if exam is None or not exam.attempts.exists():
+        return [
+            Row("试题统计：没有已出分答卷（generate_load_data 的月数为 0？）", 0, "", "", "", None)
+        ]
+    papers = exam.attempts.count()
+    answers = AttemptQuestion.objects.filter(attempt__exam=exam).count()
+    stats_times, stats_queries = [], 0
+    for _ in range(runs):
+        run = analysis_services.request_run(by=None, exam=exam, enqueue=False)
+        with counting() as captured:
+            elapsed, run = timed(lambda run=run: analysis_services.run_statistics(run_id=run.pk))
+        stats_times.append(elapsed)
+        stats_queries = max(stats_queries, len(captured))
+    leader = (
+        StaffProfile.objects.filter(
+            employee_number=loadgen.username(1), supervised_units__isnull=False
+        )
+        .select_related("user")
+        .first()
+    )
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(leader.user)
+    url = f"/team/analytics/?month={exam.month:%Y-%m}&months=3"
+    client.get(url)  # warm up
+    page_times, page_queries = [], 0
+    for _ in range(30):
+        with counting() as captured:
+            elapsed, response = timed(lambda: client.get(url))
+        assert response.status_code == 200, response.status_code
+        page_times.append(elapsed)
+        page_queries = max(page_queries, len(captured))
+    return [
+        Row(
+            f"试题统计：一个月 {papers:,} 人、{answers:,} 次作答（计算并保存）",
+            runs,
+            ms(statistics.median(stats_times)),
+            ms(max(stats_times)),
+            "< 30 s",
+            max(stats_times) < 30,
+            str(stats_queries),
+            f"{run.items.count():,} 个试题版本；P95 列为最大值",
+        ),
+        Row(
+            "班组学习分析页（班组长，50 人，3 个月）",
+            len(page_times),
+            ms(statistics.median(page_times)),
+            ms(p95(page_times)),
+            "P95 < 300 ms",
+            p95(page_times) < 0.300,
+            str(page_queries),
+        ),
+    ]
+
+
 # Output -------------------------------------------------------------------------------------------
 
 
@@ -556,7 +620,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30, help="抽题、交卷的次数")
     parser.add_argument("--export-runs", type=int, default=5, help="导出的次数")
     parser.add_argument("--search-rounds", type=int, default=5, help="搜索的轮数")
-    parser.add_argument("--only", default="", help="只运行：draw,submit,export,search")
+    parser.add_argument("--analysis-runs", type=int, default=3, help="试题统计的次数")
+    parser.add_argument("--only", default="", help="只运行：draw,submit,export,search,analysis")
     args = parser.parse_args()
     settings.DEBUG = False  # as in production: no query log kept in memory
     if connection.vendor != "postgresql":
@@ -573,6 +638,7 @@ def main() -> int:
         ("submit", bench_submit, max(5, args.runs // 2)),
         ("export", bench_exports, args.export_runs),
         ("search", bench_search, args.search_rounds),
+        ("analysis", bench_analysis, args.analysis_runs),
     ]:
         if only and key not in only:
             continue

@@ -33,6 +33,8 @@ from portal.organisation.models import Position, StaffProfile, Unit
 from portal.organisation.roles import Role, ensure_role_groups
 from quizzes.bank.answers import BLANK, validate_answer_key
 from quizzes.models import (
+    Attempt,
+    AttemptQuestion,
     Blueprint,
     BlueprintSection,
     Exam,
@@ -178,6 +180,7 @@ class LoadResult:
     exams: int = 0
     records: int = 0
     months: int = 0
+    papers: int = 0  # graded exam papers of the item-analysis exam (25 answers each)
 
 
 def _rng(seed: int, *parts) -> random.Random:
@@ -647,9 +650,23 @@ def generate_load_data(
         result=result,
     )
     say(f"考核记录：新建 {result.records} 条，月份状态 {result.months} 个")
-    if connection.vendor == "postgresql" and (result.questions or result.users or result.records):
+    if months:
+        from .graded import build_graded_attempts
+
+        result.papers = build_graded_attempts(month=end, seed=seed, progress=progress)
+        say(f"已出分答卷：新建 {result.papers} 份")
+    grown = result.questions or result.users or result.records or result.papers
+    if connection.vendor == "postgresql" and grown:
         # Fresh planner statistics for the grown tables; the old ones describe a small bank.
         with connection.cursor() as cursor:
-            for model in (Question, IndexEntry, StaffProfile, AssessmentRecord, AuditEntry):
+            for model in (
+                Question,
+                IndexEntry,
+                StaffProfile,
+                AssessmentRecord,
+                AuditEntry,
+                Attempt,
+                AttemptQuestion,
+            ):
                 cursor.execute(f'ANALYZE "{model._meta.db_table}"')
     return result

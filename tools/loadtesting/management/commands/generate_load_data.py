@@ -39,10 +39,16 @@ class Command(BaseCommand):
         except loadgen.LoadDataError as error:
             raise CommandError(str(error)) from error
         created = (
-            result.units + result.users + result.questions + result.blueprints + result.records
+            result.units
+            + result.users
+            + result.questions
+            + result.blueprints
+            + result.records
+            + result.papers
         )
         self.stdout.write(
             f"压测数据：新建单位 {result.units} 个、人员 {result.users} 人、试题 {result.questions} 道、"
             f"组卷规则 {result.blueprints} 套、考试 {result.exams} 场、考核记录 {result.records} 条、"
-            f"单位月份状态 {result.months} 个。" + ("" if created else "（压测数据已存在，未新建）")
+            f"单位月份状态 {result.months} 个、已出分答卷 {result.papers} 份。"
+            + ("" if created else "（压测数据已存在，未新建）")
         )
