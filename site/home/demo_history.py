@@ -245,6 +245,9 @@ def _elect_stars(month: date, *, supervisors) -> None:
         )
 
 
+DEMO_CLOSING_REASON = "演示数据：历史月份按当时的记录结账"
+
+
 def _close_month(month: date, *, lock: bool, supervisors, hr_user, result) -> None:
     """Submit each unit that has records (by its supervisor); lock it too if asked (by HR)."""
     unit_ids = AssessmentRecord.objects.filter(month=month).values_list("unit_id", flat=True)
@@ -255,10 +258,12 @@ def _close_month(month: date, *, lock: bool, supervisors, hr_user, result) -> No
             by = supervisors.for_unit(unit)
             if by is None:
                 continue
-            services.submit_month(unit=unit, month=month, by=by)
+            # A past month may be incomplete (the demo's 缺考): closed with a reason, as the
+            # services require of anyone closing an incomplete month.
+            services.submit_month(unit=unit, month=month, by=by, reason=DEMO_CLOSING_REASON)
             status = AssessmentMonth.Status.SUBMITTED
         if lock and hr_user and status == AssessmentMonth.Status.SUBMITTED:
-            services.lock_month(unit=unit, month=month, by=hr_user)
+            services.lock_month(unit=unit, month=month, by=hr_user, reason=DEMO_CLOSING_REASON)
             result.months_locked += 1
 
 
