@@ -1,12 +1,15 @@
-"""Admin views for exams: the blueprint list with totals, the blueprint check (试抽一份), and
-deletes refused while exams or attempts depend on a blueprint or exam. Wired up in
-quizzes/wagtail_hooks.py."""
+"""Admin views for exams: the blueprint list with totals, the blueprint check (试抽一份: a draw,
+what it passed over, and the pairs of questions that answer one another, each of which an editor
+can make an exclusion group of two), and deletes refused while exams or attempts depend on a
+blueprint or exam. Wired up in quizzes/wagtail_hooks.py."""
 
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.shortcuts import get_object_or_404
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.generic import TemplateView
@@ -17,9 +20,11 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button, MenuItem
 
 from ..admin_base import GuardedDeleteView, RowTitleColumn, field_column
+from ..bank.material_forms import ExclusionGroupForm
 from ..bank.models import ExclusionGroup, Material, Question
 from .drawing import Avoided, DrawError, DrawnQuestion, DrawReport, draw_paper
 from .models import Blueprint
+from .reveal_check import pairs_in_blueprint
 from .selectors import (
     blueprint_delete_problem,
     exam_delete_problem,
@@ -153,7 +158,10 @@ def avoided_lines(avoided: list[Avoided]) -> list[AvoidedLine]:
             if item.material_id
             else f"试题 {questions[item.question_id].code}"
         )
-        if item.group_id is None:
+        if item.reveals:
+            other = questions[item.with_question_id].code
+            why = f"与本卷已抽的 {other} 同一知识点，且判断题题干写出了另一题的答案"
+        elif item.group_id is None:
             why = "与本卷已抽的一份材料依据同一个案例"
         else:
             other = questions[item.with_question_id].code
@@ -222,6 +230,30 @@ class BlueprintCheckView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Temp
             subquestion_count=sum(1 for d in drawn if d.material is not None),
             drawn_score=sum((c.score for c in checks), Decimal(0)),
             avoided=avoided_lines(report.avoided),
+            revealing=pairs_in_blueprint(self.blueprint),
+            can_group=self.request.user.has_perm("quizzes.add_exclusiongroup"),
             edit_url=reverse(self.edit_url_name, args=[self.blueprint.pk]),
         )
         return context
+
+    def post(self, request, *args, **kwargs):
+        """设为互斥组: make an exclusion group of the two questions of a listed pair."""
+        if not request.user.has_perm("quizzes.add_exclusiongroup"):
+            raise PermissionDenied
+        codes = [request.POST.get("asked", ""), request.POST.get("statement", "")]
+        form = ExclusionGroupForm(
+            data={
+                "code": f"pair-{codes[0]}-{codes[1]}"[:80],
+                "name": f"互相提示答案：{codes[0]} / {codes[1]}",
+                "codes": "\n".join(codes),
+            }
+        )
+        if form.is_valid():
+            group = form.save()
+            messages.success(
+                request, f"已建立互斥组“{group.name}”，这两道题不会出现在同一份试卷中。"
+            )
+        else:
+            problems = "；".join(str(error) for errors in form.errors.values() for error in errors)
+            messages.error(request, f"未能建立互斥组：{problems}")
+        return redirect(request.path)

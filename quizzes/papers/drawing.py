@@ -1,6 +1,7 @@
 """Drawing a paper from a blueprint: reproducible from a seed, no repeats, least-seen first;
 whole case-analysis materials for a material section; never two questions of one exclusion group
-(nor two materials of one case) in a paper. Also the paper's snapshot rows."""
+(nor two materials of one case), nor a true/false that states another question's key, in a paper.
+Also the paper's snapshot rows."""
 
 import random
 from collections import Counter
@@ -23,6 +24,7 @@ from ..bank.models import (
 )
 from ..practice.models import AnswerRecord
 from .models import Attempt, AttemptMaterial, AttemptQuestion, Blueprint, BlueprintSection
+from .reveals import RevealingPair, facts_of, revealing_pairs
 
 
 class DrawError(Exception):
@@ -47,7 +49,8 @@ class Avoided:
     question_id: int | None  # a question left out because of `with_question_id`'s group
     material_id: int | None  # a material left out (its sub-question's group, or its case)
     with_question_id: int | None
-    group_id: int | None  # None: a material of a case already in the paper
+    group_id: int | None  # None: a material of a case already in the paper, or `reveals`
+    reveals: bool = False  # a true/false stating the key of the other question (or the reverse)
 
 
 @dataclass
@@ -137,6 +140,7 @@ def times_seen(user) -> Counter:
 # would take too many probes (a small pool in a large bank, or a person who has met most of the
 # pool), the section's whole pool is read instead, as any draw of a small pool does.
 PROBES_PER_QUESTION = 12  # first round: random keys per question wanted
+SPARES_PER_POOL = 8
 MAX_PROBES = 20_000  # more would cost more than reading the pool
 ROUNDS = 2
 
@@ -152,6 +156,9 @@ class _Pool:
     usages: frozenset[str] | None
     picked: list[int]
     missing: int = 0
+    # Unmet questions of the pool the draw met but did not need, in the order met: the first
+    # replacements when a drawn question turns out to answer another (see _replace_revealing).
+    spares: list[int] = field(default_factory=list)
     hits: int = 0  # probes that landed in the pool (usable or not)
     probes: int = 0
 
@@ -199,6 +206,19 @@ class _Exclusions:
     def __init__(self) -> None:
         self.groups_of: dict[int, list[int]] = {}
         self.members: dict[int, list[int]] = {}
+        self.revealing: set[tuple[int, int]] = set()
+
+    def add_revealing(self, pair: RevealingPair) -> bool:
+        """Keep the two apart like a group of two (negative ids: no ExclusionGroup row); False
+        when they already were."""
+        members = (pair.asked_id, pair.statement_id)
+        if members in self.revealing or self.clash(pair.asked_id, {pair.statement_id}):
+            return False
+        self.revealing.add(members)
+        group_id = -len(self.revealing)
+        for question_id in members:
+            self.add(group_id, question_id)
+        return True
 
     def add(self, group_id: int, question_id: int) -> None:
         self.groups_of.setdefault(question_id, []).append(group_id)
@@ -316,7 +336,24 @@ class _Draw:
 
     def avoid(self, section: BlueprintSection, **what) -> None:
         if self.report is not None:
+            if (what.get("group_id") or 0) < 0:  # a revealing pair, not an ExclusionGroup
+                what.update(group_id=None, reveals=True)
             self.report.avoided.append(Avoided(section_title=section.title, **what))
+
+
+def _keep_spare(pools: list[_Pool], takers: list[int], key: int, draw: _Draw) -> None:
+    """Note an unmet question as a possible replacement in the first pool that holds it (the
+    first few of each pool only)."""
+    if not takers:
+        return
+    spares = pools[takers[0]].spares
+    if (
+        len(spares) < SPARES_PER_POOL
+        and key not in draw.chosen
+        and key not in spares
+        and not draw.seen[key]
+    ):
+        spares.append(key)
 
 
 def _sample(pools: list[_Pool], draw: _Draw, bounds: tuple) -> None:
@@ -351,6 +388,7 @@ def _sample(pools: list[_Pool], draw: _Draw, bounds: tuple) -> None:
             takers = admitting.get(row)
             if takers is None:
                 takers = admitting[row] = [i for i, p in enumerate(pools) if p.admits(*row)]
+            _keep_spare(pools, takers, key, draw)
             for i in takers:
                 pool = pools[i]
                 if pool.missing <= 0:
@@ -431,6 +469,7 @@ def _fill_from_whole_pool(pool: _Pool, draw: _Draw) -> None:
             continue
         picked.append(pk)
         chosen.add(pk)
+    pool.spares = [pk for pk in candidates if pk not in chosen][:SPARES_PER_POOL]
     if len(picked) < wanted:
         raise DrawError(
             f"大题“{section.title}”题目不足：需要 {wanted} 道，符合条件的 {len(candidates)} 道"
@@ -566,6 +605,11 @@ def _sections(blueprint: Blueprint) -> list[BlueprintSection]:
     return sections
 
 
+# Each redraw keeps apart one more pair of questions that answer one another; a bank needing more
+# than this is refused rather than drawn for ever.
+MAX_REDRAWS = 50
+
+
 def draw_paper(
     *, blueprint: Blueprint, seed: int, user=None, report: DrawReport | None = None
 ) -> list[DrawnQuestion]:
@@ -575,12 +619,36 @@ def draw_paper(
     met less come first; no question appears twice, and no two questions of one exclusion group.
     A material section draws whole materials (each with all its active sub-questions, each at
     its own score), first of all sections, so that the questions drawn after them avoid their
-    sub-questions' exclusion groups. A fixed number of queries whatever the bank's size: four or
-    five, one more when the blueprint has material sections, and one more for each section whose
-    pool has to be read whole. `report`, if given, collects what the draw passed over."""
+    sub-questions' exclusion groups. When the paper holds a true/false that states the key of
+    another question of its knowledge point (quizzes.papers.reveals), the two are kept apart
+    and the paper is drawn again from the same seed. A fixed number of queries whatever the
+    bank's size: four or five, one more when the blueprint has material sections, and one more
+    for each section whose pool has to be read whole (and the same again for each redraw).
+    `report`, if given, collects what the draw passed over."""
     sections = _sections(blueprint)
     subtree, seen, bounds, exclusions = _facts(blueprint, user)
-    draw = _Draw(random.Random(seed), seen, exclusions, report)
+    for _ in range(MAX_REDRAWS + 1):
+        if report is not None:
+            report.avoided.clear()
+        draw = _Draw(random.Random(seed), seen, exclusions, report)
+        pools, materials = _draw_sections(blueprint, sections, subtree, bounds, draw)
+        questions = _load_questions(pools, materials)
+        while True:
+            in_paper = [questions[pk] for pk in sorted(draw.chosen)]
+            pairs = revealing_pairs(facts_of(question) for question in in_paper)
+            new_pairs = [pair for pair in pairs if exclusions.add_revealing(pair)]
+            if not new_pairs:
+                return _assemble(blueprint, sections, pools, materials, draw.rng, questions)
+            if not _replace_revealing(new_pairs, pools, questions, draw):
+                break  # no spare left: draw again from the seed, keeping the pairs apart
+    raise DrawError(
+        f"组卷规则“{blueprint.name}”抽题失败：题库中互相泄露答案的判断题与选择、填空题太多"
+        f"（同一知识点下判断题题干写出了另一题的答案），请先在题库中处理后再抽题。"
+    )
+
+
+def _draw_sections(blueprint, sections, subtree, bounds, draw: _Draw):
+    """One draw of every section: the material sections first, then the question sections."""
     usages = frozenset(blueprint.question_usages) if blueprint.question_usages else None
 
     def categories(section) -> frozenset[int] | None:
@@ -619,18 +687,73 @@ def draw_paper(
     for picked in materials.values():
         if not blueprint.shuffle_questions:
             picked.sort(key=lambda unit: unit.material_id)
-    return _assemble(blueprint, sections, pools, materials, draw.rng)
+    return pools, materials
 
 
-def _assemble(blueprint, sections, pools, materials, rng) -> list[DrawnQuestion]:
-    """The paper in section order (a material's sub-questions together, in their order), each
-    question's options shuffled if the blueprint says so (one query for every question)."""
-    pool_of = {pool.section.pk: pool for pool in pools}
+def _replace_revealing(pairs, pools: list[_Pool], questions: dict, draw: _Draw) -> bool:
+    """Take one half of each pair out of the paper (the true/false, unless it is a material's
+    sub-question) and put in its place a spare of the same pool that neither shares an exclusion
+    group with nor answers a question of the paper. One query (the spares); False when a pair
+    lies within material sections or a pool runs out of spares."""
+    pool_of = {pk: pool for pool in pools for pk in pool.picked}
+    for pair in pairs:
+        if not {pair.asked_id, pair.statement_id} <= draw.chosen:
+            continue  # one half is already out
+        drop = next((pk for pk in (pair.statement_id, pair.asked_id) if pk in pool_of), None)
+        if drop is None:
+            return False
+        pool = pool_of.pop(drop)
+        pool.picked.remove(drop)
+        draw.chosen.discard(drop)
+        pool.missing += 1
+        group, other = draw.clash(drop)
+        draw.avoid(
+            pool.section,
+            question_id=drop,
+            material_id=None,
+            with_question_id=other,
+            group_id=group,
+        )
+    short = [pool for pool in pools if pool.missing > 0]
+    wanted = {pk for pool in short for pk in pool.spares} - questions.keys()
+    questions.update(Question.objects.select_related("category").in_bulk(wanted))
+    for pool in short:
+        for pk in pool.spares:
+            if pool.missing == 0:
+                break
+            if pk in draw.chosen or draw.clash(pk) is not None or pk not in questions:
+                continue
+            paper = [facts_of(questions[key]) for key in sorted(draw.chosen)]
+            found = [
+                pair
+                for pair in revealing_pairs([*paper, facts_of(questions[pk])])
+                if pk in (pair.asked_id, pair.statement_id)
+            ]
+            if found:
+                for pair in found:
+                    draw.exclusions.add_revealing(pair)
+                continue
+            pool.picked.append(pk)
+            pool.missing -= 1
+            draw.chosen.add(pk)
+        if pool.missing > 0:
+            return False
+        if not pool.section.blueprint.shuffle_questions:
+            pool.picked.sort()
+    return True
+
+
+def _load_questions(pools, materials) -> dict[int, Question]:
+    """Every drawn question with its category and material (one query)."""
     keys = [pk for pool in pools for pk in pool.picked]
     keys += [pk for units in materials.values() for unit in units for pk in unit.subquestions]
-    questions = Question.objects.select_related("category", "material", "material__case").in_bulk(
-        keys
-    )
+    return Question.objects.select_related("category", "material", "material__case").in_bulk(keys)
+
+
+def _assemble(blueprint, sections, pools, materials, rng, questions) -> list[DrawnQuestion]:
+    """The paper in section order (a material's sub-questions together, in their order), each
+    question's options shuffled if the blueprint says so."""
+    pool_of = {pool.section.pk: pool for pool in pools}
     drawn: list[DrawnQuestion] = []
 
     def add(section, question, score, material=None) -> None:
