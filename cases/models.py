@@ -19,7 +19,8 @@ from portal.thesaurus.keypoints import key_points_problems
 from . import pages
 from .blocks import CaseBodyBlock
 from .choices import CaseKind, Category, Validity
-from .forms import QAItemForm
+from .choosers import rule_items_chooser
+from .forms import CasePageForm, QAItemForm, RuleItemForm
 
 
 class SourceDocument(models.Model):
@@ -125,6 +126,8 @@ class RuleItem(index.Indexed, SourcedMixin):
         help_text="新版本条目生效后，旧条目保留，引用旧条目的案例仍指向旧版本。",
     )
     sort_order = models.PositiveIntegerField("排序", default=0)
+
+    base_form_class = RuleItemForm
 
     search_fields = [
         index.SearchField("title"),
@@ -256,6 +259,7 @@ class CasePage(Page):
     )
     search_text = models.TextField(editable=False, blank=True)
 
+    base_form_class = CasePageForm
     content_panels = Page.content_panels + [
         MultiFieldPanel(
             [
@@ -270,7 +274,7 @@ class CasePage(Page):
         ),
         FieldPanel("body"),
         FieldPanel("note"),
-        FieldPanel("related_rules"),
+        FieldPanel("related_rules", widget=rule_items_chooser()),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("search_text"),

@@ -7,6 +7,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from portal.search.admin import WordsSearchIndexView
 from portal.thesaurus.viewsets import ThesaurusGroupViewSet
 
+from .choosers import rule_items_chooser
 from .models import QAItem, RuleItem, RuleSet, SourceDocument
 
 # Editors search every listing by its words in the text, code and source (portal.search.admin):
@@ -109,7 +110,7 @@ class QAItemViewSet(SnippetViewSet):
         FieldPanel("question"),
         FieldPanel("answer"),
         FieldPanel("key_points"),
-        FieldPanel("related_rules"),
+        FieldPanel("related_rules", widget=rule_items_chooser()),
         FieldPanel("sort_order"),
         *SOURCE_PANELS,
     ]

@@ -19,6 +19,8 @@ from wagtail.admin.panels import (
 )
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from cases.choosers import cases_chooser, qa_items_chooser, rule_items_chooser
+
 from .bank import admin_views as bank_admin
 from .bank import material_admin
 from .bank.filters import MaterialFilterSet, QuestionFilterSet
@@ -83,7 +85,11 @@ class QuestionViewSet(QuizViewSet):
             FieldPanel("note"),
             FieldPanel("retire_reason"),
             MultiFieldPanel(
-                [FieldPanel("rules"), FieldPanel("qa_items"), FieldPanel("cases")],
+                [
+                    FieldPanel("rules", widget=rule_items_chooser()),
+                    FieldPanel("qa_items", widget=qa_items_chooser()),
+                    FieldPanel("cases", widget=cases_chooser()),
+                ],
                 heading="关联知识",
             ),
             MultiFieldPanel(
@@ -160,7 +166,7 @@ class MaterialViewSet(QuizViewSet):
             MultiFieldPanel(
                 [
                     FieldPanel("case"),
-                    FieldPanel("rules"),
+                    FieldPanel("rules", widget=rule_items_chooser()),
                     FieldPanel("variant_of"),
                     FieldPanel("note"),
                 ],

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from cases.models import CasePage, QAItem, RuleItem, SourceDocument
-from cases.sourcing import read_source, squash
+from cases.quote_check import quote_problem
 
 from .answers import BLANK, LETTERS, format_answer, parse_answer, validate_answer_key
 from .choices import QuestionType
@@ -168,19 +168,12 @@ class QuestionForm(WagtailAdminModelForm):
 
 
 def clean_quote(form, cleaned) -> None:
-    """A quote must come with its source document and be found in it, verbatim (whitespace aside)."""
+    """A quote must come with its source document and be found in it, verbatim (whitespace
+    aside), as verify_sources checks; else the nearest passage of the source is shown."""
     quote, source = (cleaned.get("quote") or "").strip(), cleaned.get("source")
-    if quote and source is None:
-        form.add_error("source", "填写了原文摘录，请同时选择它的来源文件。")
-    elif quote and source is not None:
-        try:
-            text = read_source(source.file_name)
-        except OSError:
-            text = source.text or ""
-        if squash(quote) not in squash(text):
-            form.add_error(
-                "quote", f"这段摘录在“{source.title}”中找不到：请逐字复制原文（空白可不同）。"
-            )
+    problem = quote_problem(quote=quote, source=source)
+    if problem:
+        form.add_error("source" if source is None else "quote", problem)
 
 
 class QuestionCategoryForm(WagtailAdminModelForm):

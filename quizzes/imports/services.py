@@ -56,9 +56,18 @@ def record_import(
 ) -> ImportRecord:
     """The history record of an applied import (call inside the import's transaction)."""
     record = ImportRecord.objects.create(batch=batch, sha256=sha256, previous=previous)
-    record.created_questions.set(created)
-    record.updated_questions.set(updated)
-    record.created_materials.set(created_materials)
+    # One INSERT per non-empty link table, however many questions.
+    links = (
+        (ImportRecord.created_questions.through, "question_id", created),
+        (ImportRecord.updated_questions.through, "question_id", updated),
+        (ImportRecord.created_materials.through, "material_id", created_materials),
+    )
+    for through, column, objects in links:
+        if objects:
+            through.objects.bulk_create(
+                [through(importrecord_id=record.pk, **{column: obj.pk}) for obj in objects],
+                batch_size=500,
+            )
     return record
 
 

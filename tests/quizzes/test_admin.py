@@ -439,6 +439,25 @@ def test_editor_sets_note_order_free_blanks_and_retire_reason(editor_client):
     assert question.blanks_unordered is False
 
 
+def test_links_are_chosen_with_choosers_that_keep_earlier_choices(editor_client):
+    question = Question.objects.filter(rules__isnull=False).distinct().first()
+    linked = list(question.rules.all())
+    page = editor_client.get(f"{QUESTIONS}edit/{question.pk}/").content.decode()
+    # Chips for what is linked and a chooser button, not a bare multi-select of every item.
+    assert "添加规范条目" in page and "添加知识问答" in page and "添加案例" in page
+    assert "/admin/snippets/choose/cases/ruleitem/" in page and "/admin/choose-page/" in page
+    for rule in linked:
+        assert f'<option value="{rule.pk}" selected>' in page
+    rules_select = page.split('name="rules"', 1)[1].split("</select>", 1)[0]
+    assert rules_select.count("<option") == len(linked) < RuleItem.objects.count()
+    # Adding one keeps the others: the form posts the chips' values.
+    extra = RuleItem.objects.exclude(pk__in=[r.pk for r in linked]).first()
+    data = edit_form(editor_client, question)
+    data["rules"] = [str(r.pk) for r in linked] + [str(extra.pk)]
+    assert editor_client.post(f"{QUESTIONS}edit/{question.pk}/", data).status_code == 302
+    assert set(question.rules.all()) == {*linked, extra}
+
+
 # Categories ----------------------------------------------------------------------------------
 
 

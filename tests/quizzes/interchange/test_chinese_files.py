@@ -30,7 +30,7 @@ def test_kaoshixing_workbook_with_merged_title_rows_reads_every_type():
     assert by_type[QuestionType.MULTIPLE][0].answer == [0, 1, 3]  # "A、B、D"
     assert [q.answer for q in by_type[QuestionType.TRUE_FALSE]] == [[False], [True]]  # 错误/正确
     fill = by_type[QuestionType.FILL][0]
-    assert fill.stem == f"停电前{BLANK}天内将停电通知送达用户，停电前{BLANK}分钟再通知用户一次。"
+    assert fill.stem == f"计划停电应提前{BLANK}天通知用户，停电前{BLANK}分钟再通知重要用户一次。"
     assert fill.answer == [["三至七", "3至7"], ["30", "三十"]]
     short = by_type[QuestionType.SHORT][0]  # 问答
     assert short.answer == ["主动热情解答", "了解客户需求", "不得推诿"]

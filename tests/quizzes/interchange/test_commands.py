@@ -59,7 +59,7 @@ def test_import_writes_once_and_a_second_run_changes_nothing(template_file, edit
     assert batch.created_by == editor_user and batch.file_name == "模板.xlsx"
     assert Question.objects.count() == before + 7
     assert (
-        Question.objects.get(stem__startswith="客户来电时").category.path
+        Question.objects.get(stem__startswith="【本单位】客户来电时").category.path
         == "命令测试/礼仪/电话礼仪"
     )
 
@@ -152,7 +152,7 @@ def test_export_with_filters_reimports_identically(tmp_path, template_file):
     assert "已导出 1 道试题" in out
     questions = read_xlsx(output.read_bytes()).questions
     assert [(q.stem, q.category_path) for q in questions] == [
-        ("客户来电时，接听电话应在铃响几声之内？", "导出测试/礼仪/电话礼仪")
+        ("【本单位】客户来电时，接听电话应在铃响几声之内？", "导出测试/礼仪/电话礼仪")
     ]
     out, _ = run("import_questions", str(output))
     assert "新建 0 道，更新 0 道，不变 1 道" in out

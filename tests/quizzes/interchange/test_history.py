@@ -50,7 +50,7 @@ def test_undo_deletes_retires_and_restores(editor_user, staff_user):
     one, two = Question.objects.filter(import_batch=first).order_by("stem")
     AnswerRecord.objects.create(user=staff_user, question=two, origin="practice", is_correct=True)
     second = run_import(
-        sheet([single("撤销题一", explanation="新的解析"), single("撤销题三")]), "二.xlsx"
+        sheet([single("撤销题一", 解析="新的解析"), single("撤销题三")]), "二.xlsx"
     )
     one.refresh_from_db()
     assert one.explanation == "新的解析"
@@ -117,7 +117,7 @@ def test_the_preview_shows_every_question_with_status_and_changes(editor_client,
     run_import(sheet([single("可读题一"), single("可读题二")]), "旧.xlsx", editor_user)
     data = sheet(
         [
-            single("可读题一", answer="B", explanation="解析改了"),
+            single("可读题一", answer="B", 解析="解析改了"),
             single("可读题二"),
             single("可读题三"),
             single("可读题四", answer="Z"),
@@ -139,13 +139,18 @@ def test_the_preview_shows_every_question_with_status_and_changes(editor_client,
         ("B", "乙", True),
     ]
     assert "可读题三" in page and "将要修改的内容" in page and "→ 解析改了" in page
-    assert rows[3].stem == "可读题四" and any("Z" in note for note in rows[3].notes)
+    assert any("“Z”不是选项字母" in note for note in rows[3].notes)
 
-    only_new = editor_client.post(
-        IMPORT + "?status=create",
-        {"file": SimpleUploadedFile("可读.xlsx", data), "format": "auto", "status": "active"},
-    )
-    assert [row.status for row in only_new.context["rows"]] == ["create"]
+
+def test_the_preview_filters_by_status(editor_client, editor_user):
+    run_import(sheet([single("筛选题一")]), "旧.xlsx", editor_user)
+    response = upload(editor_client, sheet([single("筛选题一"), single("筛选题二")]), "筛.xlsx")
+    url = response["Location"]
+    everything = editor_client.get(url)
+    assert [row.status for row in everything.context["rows"]] == ["unchanged", "create"]
+    assert "新建（1）" in everything.content.decode() and "不变（1）" in everything.content.decode()
+    only_new = editor_client.get(url + "?status=create")
+    assert [row.stem for row in only_new.context["rows"]] == ["筛选题二"]
 
 
 def test_the_template_examples_are_skipped_with_a_note(editor_client):
