@@ -14,7 +14,7 @@ from portal.months import parse_month
 
 from ..bank.models import Question
 from ..papers.models import Exam
-from . import selectors, services
+from . import selectors, services, tasks
 from .itemstats import FLAG_LABELS, MIN_ATTEMPTS
 from .models import ItemStatistic
 
@@ -86,7 +86,7 @@ class RunView(_Permitted, View):
             except ValueError as error:
                 messages.error(request, str(error))
                 return redirect(REPORT_URL)
-        services.request_run(by=request.user, exam=exam, since=since)
+        tasks.queue_statistics(by=request.user, exam=exam, since=since)
         messages.success(request, "已提交后台计算，完成后刷新本页即可看到新的统计。")
         return redirect(REPORT_URL)
 

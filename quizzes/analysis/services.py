@@ -27,14 +27,10 @@ class AnalysisError(Exception):
     """A request the analysis refuses; the message (Chinese) says why, nothing was changed."""
 
 
-def request_run(*, by, exam=None, since: date | None = None, enqueue: bool = True) -> StatsRun:
-    """A new statistics run, queued for the background worker."""
-    run = StatsRun.objects.create(exam=exam, since=since, requested_by=by)
-    if enqueue:
-        from .tasks import compute_item_statistics
-
-        transaction.on_commit(lambda: compute_item_statistics.enqueue(run.pk))
-    return run
+def request_run(*, by, exam=None, since: date | None = None) -> StatsRun:
+    """A new statistics run, waiting to be computed (tasks.queue_statistics queues it for the
+    worker; `manage.py item_stats` computes it at once)."""
+    return StatsRun.objects.create(exam=exam, since=since, requested_by=by)
 
 
 def store(*, run: StatsRun, statistics: itemstats.Statistics, seconds: float) -> StatsRun:

@@ -18,7 +18,7 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery
 
 from ..bank.models import Question
 from ..papers import disclosure
-from ..papers.models import Attempt, AttemptQuestion, Exam
+from ..papers.models import AttemptQuestion, Exam
 from ..practice.models import AnswerRecord, WrongAnswer
 from ..practice.selectors import practice_pool
 from .mastery import Share, person_shares
@@ -173,7 +173,3 @@ def smart_set(*, user, now: datetime, size: int = SESSION_SIZE) -> SmartSet:
     for index in range(max(len(due), len(weak))):
         mixed += [part[index] for part in (weak, due) if index < len(part)]
     return SmartSet(items=mixed, weakest=[share for share, _ in topics], due_later=later)
-
-
-def graded_attempt_exists(*, user) -> bool:
-    return Attempt.objects.filter(user=user, status=Attempt.Status.GRADED).exists()

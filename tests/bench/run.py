@@ -532,7 +532,7 @@ def bench_analysis(runs: int) -> list[Row]:
     answers = AttemptQuestion.objects.filter(attempt__exam=exam).count()
     stats_times, stats_queries = [], 0
     for _ in range(runs):
-        run = analysis_services.request_run(by=None, exam=exam, enqueue=False)
+        run = analysis_services.request_run(by=None, exam=exam)
         with counting() as captured:
             elapsed, run = timed(lambda run=run: analysis_services.run_statistics(run_id=run.pk))
         stats_times.append(elapsed)

@@ -14,14 +14,15 @@ import math
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from portal.organisation.models import StaffProfile
 from portal.thesaurus.keypoints import example_phrase
-from quizzes.models import Attempt, AttemptQuestion, Exam, Question, QuestionType
+from quizzes.models import Attempt, AttemptQuestion, Blueprint, Exam, Question, QuestionType
 
-from . import loadgen
+from .loadgen import BLUEPRINT_NAME, UNIT_PREFIX, question_code
+from .loadgen import _rng as seeded
 
 ANALYSIS_EXAM_TITLE = "压测月度考试（试题分析）"
 POOL = 1000
@@ -116,23 +117,21 @@ def _paper(attempt: Attempt, picked: list[Question], ability: float, rng) -> lis
 
 def build_graded_attempts(*, month: date, seed: int, progress=None) -> int:
     """Every load person's graded paper of the analysis exam (those missing); how many made."""
-    blueprint = loadgen.Blueprint.objects.filter(name=loadgen.BLUEPRINT_NAME).first()
+    blueprint = Blueprint.objects.filter(name=BLUEPRINT_NAME).first()
     if blueprint is None:
         return 0
     exam = _exam(month=month, blueprint=blueprint)
     pool = list(
-        Question.objects.filter(
-            code__in=[loadgen.question_code(n) for n in range(1, POOL + 1)]
-        ).order_by("code")
+        Question.objects.filter(code__in=[question_code(n) for n in range(1, POOL + 1)]).order_by(
+            "code"
+        )
     )
     if len(pool) < PAPER:
         return 0
     done = set(exam.attempts.values_list("user_id", flat=True))
     people = [
         (user_id, number)
-        for user_id, number in StaffProfile.objects.filter(
-            employee_number__startswith=loadgen.UNIT_PREFIX
-        )
+        for user_id, number in StaffProfile.objects.filter(employee_number__startswith=UNIT_PREFIX)
         .order_by("employee_number")
         .values_list("user_id", "employee_number")
         if user_id not in done
@@ -142,8 +141,8 @@ def build_graded_attempts(*, month: date, seed: int, progress=None) -> int:
         batch = people[start : start + PEOPLE_BATCH]
         attempts, papers = [], []
         for user_id, number in batch:
-            rng = loadgen._rng(seed, "paper", number)
-            ability = loadgen._rng(seed, "ability", number).uniform(0.6, 0.97)
+            rng = seeded(seed, "paper", number)
+            ability = seeded(seed, "ability", number).uniform(0.6, 0.97)
             started = exam.opens_at + timedelta(minutes=rng.randrange(0, 3 * 24 * 60))
             attempt = Attempt(
                 exam=exam,
@@ -166,4 +165,8 @@ def build_graded_attempts(*, month: date, seed: int, progress=None) -> int:
         made += len(batch)
         if progress:
             progress(f"已出分答卷 {made}/{len(people)}")
+    if made and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # fresh planner statistics for the grown tables
+            for model in (Attempt, AttemptQuestion):
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
     return made

@@ -33,8 +33,6 @@ from portal.organisation.models import Position, StaffProfile, Unit
 from portal.organisation.roles import Role, ensure_role_groups
 from quizzes.bank.answers import BLANK, validate_answer_key
 from quizzes.models import (
-    Attempt,
-    AttemptQuestion,
     Blueprint,
     BlueprintSection,
     Exam,
@@ -650,23 +648,9 @@ def generate_load_data(
         result=result,
     )
     say(f"考核记录：新建 {result.records} 条，月份状态 {result.months} 个")
-    if months:
-        from .graded import build_graded_attempts
-
-        result.papers = build_graded_attempts(month=end, seed=seed, progress=progress)
-        say(f"已出分答卷：新建 {result.papers} 份")
-    grown = result.questions or result.users or result.records or result.papers
-    if connection.vendor == "postgresql" and grown:
+    if connection.vendor == "postgresql" and (result.questions or result.users or result.records):
         # Fresh planner statistics for the grown tables; the old ones describe a small bank.
         with connection.cursor() as cursor:
-            for model in (
-                Question,
-                IndexEntry,
-                StaffProfile,
-                AssessmentRecord,
-                AuditEntry,
-                Attempt,
-                AttemptQuestion,
-            ):
+            for model in (Question, IndexEntry, StaffProfile, AssessmentRecord, AuditEntry):
                 cursor.execute(f'ANALYZE "{model._meta.db_table}"')
     return result

@@ -61,7 +61,7 @@ class Command(BaseCommand):
                 raise CommandError(f"没有编号为 {exam} 的考试。")
         if output and not Path(output).parent.exists():
             raise CommandError(f"文件夹“{Path(output).parent}”不存在。")
-        run = services.request_run(by=None, exam=exam_object, since=month, enqueue=False)
+        run = services.request_run(by=None, exam=exam_object, since=month)
         run = services.run_statistics(run_id=run.pk)
         rows = [item.as_json() for item in run_figures(run=run)]
         if output:

@@ -4,9 +4,10 @@ The benchmarks' data set (`make bench`): see tools/loadtesting/loadgen.py. Safe 
 missing is created."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from portal.months import parse_month
-from tools.loadtesting import loadgen
+from portal.months import month_of, parse_month, shift_month
+from tools.loadtesting import graded, loadgen
 
 
 class Command(BaseCommand):
@@ -38,6 +39,11 @@ class Command(BaseCommand):
             )
         except loadgen.LoadDataError as error:
             raise CommandError(str(error)) from error
+        if months:  # the item-analysis papers, in the last month of records
+            last = end or shift_month(month_of(timezone.now()), -1)
+            result.papers = graded.build_graded_attempts(
+                month=last, seed=seed, progress=self.stdout.write if verbosity > 1 else None
+            )
         created = (
             result.units
             + result.users
