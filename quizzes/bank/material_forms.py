@@ -41,6 +41,12 @@ class SubQuestionForm(QuestionForm):
 class SubQuestionFormSet(BaseChildFormSet):
     """The sub-questions in their order; none of them deleted while papers or answers hold it."""
 
+    # Django checks the inline's min_num / max_num before clean(): its words, in ours.
+    default_error_messages = {
+        "too_few_forms": "材料至少要有一道小题。",
+        "too_many_forms": f"一份材料最多 {MAX_SUBQUESTIONS} 道小题。",
+    }
+
     def __init__(self, data=None, files=None, instance=None, queryset=None, **kwargs):
         if queryset is None and instance is not None and instance.pk:
             queryset = Question.objects.filter(material=instance).order_by("material_order", "pk")
