@@ -224,6 +224,17 @@ def seeded_material() -> Material:
     return Material.objects.filter(status="active").order_by("code").first()
 
 
+def test_the_material_preview_shows_the_material_its_keys_and_figures(editor_client):
+    material = seeded_material()
+    response = editor_client.get(f"{MATERIALS}inspect/{material.pk}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert material.text[:30] in html and material.quote[:20] in html
+    for question in material.subquestions.all():
+        assert question.stem[:20] in html
+    assert "抽入试卷" in html and material.case.title in html
+
+
 def test_the_material_editor_saves_its_own_form_unchanged(editor_client):
     material = seeded_material()
     data = material_form(editor_client, material)

@@ -187,6 +187,24 @@ def test_the_paper_snapshots_the_material_and_editing_it_later_changes_nothing(
     assert (sub.stem, list(sub.options), sub.answer_key, sub.max_score) == before
 
 
+def test_the_paper_page_shows_each_material_beside_its_sub_questions(client, case_exam, staff_user):
+    attempt = started(case_exam, staff_user)
+    client.force_login(staff_user)
+    html = client.get(attempt.get_absolute_url()).content.decode()
+    blocks = html.split('<div class="material-block">')[1:]
+    rows = list(attempt.materials.order_by("position"))
+    assert len(blocks) == len(rows) == 2
+    for block, row in zip(blocks, rows, strict=True):
+        text, questions = block.split('<div class="material-questions">', 1)
+        assert row.text[:30] in text
+        for item in attempt.questions.filter(material=row):
+            assert f'id="q{item.position}"' in questions.split('<div class="material-block">')[0]
+    # No key, explanation or case link on the paper.
+    assert rows[0].links[0]["url"] not in html
+    for item in attempt.questions.all():
+        assert not item.explanation or item.explanation[:20] not in html
+
+
 def test_autosave_grading_and_marking_work_per_sub_question(case_exam, staff_user, team_leader):
     attempt = started(case_exam, staff_user)
     items = list(attempt.questions.order_by("position"))
