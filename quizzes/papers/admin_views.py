@@ -220,6 +220,7 @@ class BlueprintCheckView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Temp
             )
             for section in sections
         ]
+        revealing = pairs_in_blueprint(self.blueprint)
         context.update(
             blueprint=self.blueprint,
             seed=seed,
@@ -230,7 +231,8 @@ class BlueprintCheckView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Temp
             subquestion_count=sum(1 for d in drawn if d.material is not None),
             drawn_score=sum((c.score for c in checks), Decimal(0)),
             avoided=avoided_lines(report.avoided),
-            revealing=pairs_in_blueprint(self.blueprint),
+            revealing_check=revealing,
+            revealing=revealing.pairs,
             can_group=self.request.user.has_perm("quizzes.add_exclusiongroup"),
             edit_url=reverse(self.edit_url_name, args=[self.blueprint.pk]),
         )

@@ -21,10 +21,23 @@ class PoolPair:
     groups: tuple[str, ...]  # names of exclusion groups that already hold both
 
 
-def pairs_in_blueprint(blueprint) -> list[PoolPair]:
+# Comparing every true/false with every question of its knowledge point grows with the square of
+# the pools: a load-test blueprint over 100,000 questions is not checked pair by pair.
+PAIR_CHECK_LIMIT = 5_000
+
+
+@dataclass(frozen=True)
+class PairCheck:
+    pairs: list[PoolPair]
+    questions: int  # questions with a knowledge point in the blueprint's pools
+    checked: bool  # False: more than PAIR_CHECK_LIMIT, not compared
+
+
+def pairs_in_blueprint(blueprint, *, limit: int = PAIR_CHECK_LIMIT) -> PairCheck:
     """Every revealing pair whose two questions are both in some pool of the blueprint (question
     sections' pools and the sub-questions of material sections' materials), with the exclusion
-    groups already holding both (three queries)."""
+    groups already holding both (four queries), unless the pools hold more than `limit`
+    questions with a knowledge point."""
     condition = Q(pk__in=[])
     for section in blueprint.sections.prefetch_related("categories"):
         section.blueprint = blueprint
@@ -35,7 +48,13 @@ def pairs_in_blueprint(blueprint) -> list[PoolPair]:
             )
         else:
             condition |= section_pool_filter(section)
-    questions = Question.objects.filter(condition).exclude(knowledge_point="").in_bulk()
+    in_pools = Question.objects.filter(condition).exclude(knowledge_point="")
+    size = in_pools.count()
+    if size > limit:
+        return PairCheck([], size, checked=False)
+    questions = in_pools.only(
+        "code", "type", "stem", "options", "answer", "knowledge_point", "material_id"
+    ).in_bulk()
     pairs = revealing_pairs(facts_of(question) for question in questions.values())
     involved = {pk for pair in pairs for pk in (pair.asked_id, pair.statement_id)}
     groups_of: dict[int, dict[int, str]] = {}
@@ -51,4 +70,4 @@ def pairs_in_blueprint(blueprint) -> list[PoolPair]:
         listed.append(
             PoolPair(pair, questions[pair.asked_id], questions[pair.statement_id], shared)
         )
-    return listed
+    return PairCheck(listed, size, checked=True)

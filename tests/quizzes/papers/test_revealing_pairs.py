@@ -292,6 +292,9 @@ def test_the_check_lists_a_blueprint_of_case_materials_too():
     assert BlueprintSection.objects.filter(blueprint=blueprint, kind="materials").exists()
     from quizzes.papers.reveal_check import pairs_in_blueprint
 
-    pairs = pairs_in_blueprint(blueprint)
-    listed = {(p.asked.code, p.statement.code) for p in pairs}
-    assert ("q-r-sx-001", "q-r-sx-003") in listed
+    check = pairs_in_blueprint(blueprint)
+    listed = {(p.asked.code, p.statement.code) for p in check.pairs}
+    assert check.checked and ("q-r-sx-001", "q-r-sx-003") in listed
+    # Too large a pool is counted, not compared pair by pair.
+    big = pairs_in_blueprint(blueprint, limit=10)
+    assert not big.checked and big.pairs == [] and big.questions == check.questions > 10
