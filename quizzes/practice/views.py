@@ -286,7 +286,7 @@ def wrongbook_practise(request):
     session = sessions.start(
         request=request,
         kind=Kind.QUESTION,
-        scope=selectors.WRONGBOOK_SCOPE.param,
+        scope=selectors.RANDOM_SCOPE.param,  # exactly `questions`, whatever the book holds
         label="重练错题",
         length=len(ids),
         questions=ids,
