@@ -26,6 +26,12 @@ run: setup
 	@$(BIN)/python manage.py demo_accounts
 	HOST=$(HOST) PORT=$(PORT) bash deploy/dev.sh
 
+# The background worker alone, e.g. on a second server or beside a web server started otherwise
+# (make run and make serve start one themselves). Several may run: they share the database queue.
+.PHONY: worker
+worker: install
+	$(BIN)/python manage.py run_worker
+
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (PostgreSQL-only tests run there).
 test: install
 	env -u DATABASE_URL $(BIN)/pytest

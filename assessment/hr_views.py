@@ -65,7 +65,9 @@ def hr_assessments(request):
     month = _month(request, user=user, unit=unit)
     records = selectors.month_records(month=month, unit=unit, viewer=user)
     page = Paginator(selectors.export_values(records), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(selectors.export_rows_of(page.object_list, names=selectors.UnitNames.load()))
+    rows = selectors.with_live_exam_state(
+        list(selectors.export_rows_of(page.object_list, names=selectors.UnitNames.load()))
+    )
     query = urlencode({"month": f"{month:%Y-%m}", "unit": unit.code})
     return render(
         request,

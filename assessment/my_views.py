@@ -3,7 +3,9 @@ trend, and where they lost marks in exams."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
+from portal.months import month_of, shift_month
 from portal.organisation.selectors import profile_of
 from quizzes import results
 
@@ -16,6 +18,14 @@ def my_assessments(request):
     records = selectors.own_records(profile=profile) if profile else []
     attempts = results.attempts_with_losses(user=request.user)
     history = list(reversed(records))
+    if profile is not None:
+        # A record that still says 无考试 / 未出分 while the month's exam is open says why (only
+        # this month's and last month's exams can still be open).
+        recent = shift_month(month_of(timezone.now()), -1)
+        for record in records:
+            if record.exam_state in ("none", "pending") and record.month >= recent:
+                live = selectors.live_exam_labels(profiles=[profile], month=record.month)
+                record.exam_state_shown = live.get(profile.pk, record.get_exam_state_display())
     losses = selectors.total_losses(attempts)
     return render(
         request,

@@ -209,6 +209,45 @@ def export_rows_of(rows: Iterable[tuple], *, names: UnitNames, month=None) -> It
         ]
 
 
+# 无考试 / 未出分 on a record while the person's exam is open: say why instead -----------------------
+
+_UNCLEAR_STATES = {AssessmentRecord.ExamState.NOT_SCHEDULED, AssessmentRecord.ExamState.PENDING}
+_LIVE_PROGRESS = {results.NOT_STARTED, results.SITTING, results.AWAITING_MARKING}
+
+
+def live_exam_labels(*, profiles: list[StaffProfile], month: date) -> dict[int, str]:
+    """profile pk → 未开考 / 进行中 / 待阅卷 for people with an exam of the month not finished:
+    what a record's stored 无考试 or 未出分 means right now. A fixed number of queries."""
+    if not profiles:
+        return {}
+    progress = results.month_progress(profiles=profiles, month=month)
+    return {pk: state.label for pk, state in progress.items() if state.state in _LIVE_PROGRESS}
+
+
+def with_live_exam_state(rows: list[list]) -> list[list]:
+    """Export rows (EXPORT_HEADER order) whose 考试状态 is 无考试 or 未出分 while the person has an
+    exam of that month open say 未开考 / 进行中 / 待阅卷 instead; grouped by month, a few queries
+    per month."""
+    column = EXPORT_HEADER.index("考试状态")
+    unclear = {EXAM_STATE_LABELS[state] for state in _UNCLEAR_STATES}
+    waiting: dict[str, list[list]] = {}
+    for row in rows:
+        if row[column] in unclear:
+            waiting.setdefault(row[5], []).append(row)
+    for month_text, month_rows in waiting.items():
+        people = list(
+            StaffProfile.objects.filter(
+                employee_number__in={row[0] for row in month_rows}
+            ).select_related("unit")
+        )
+        year, number = month_text.split("-")
+        labels = live_exam_labels(profiles=people, month=date(int(year), int(number), 1))
+        by_number = {person.employee_number: labels.get(person.pk) for person in people}
+        for row in month_rows:
+            row[column] = by_number.get(row[0]) or row[column]
+    return rows
+
+
 def range_records(
     *, first: date, last: date, unit: Unit | None, viewer=None
 ) -> QuerySet[AssessmentRecord]:
@@ -245,7 +284,13 @@ def export_rows(
     first = first or month
     last = last or month
     records = export_values(range_records(first=first, last=last, unit=unit, viewer=viewer))
-    yield from export_rows_of(records.iterator(chunk_size=EXPORT_CHUNK), names=UnitNames.load())
+    chunk: list[list] = []
+    for row in export_rows_of(records.iterator(chunk_size=EXPORT_CHUNK), names=UnitNames.load()):
+        chunk.append(row)
+        if len(chunk) >= EXPORT_CHUNK:
+            yield from with_live_exam_state(chunk)
+            chunk = []
+    yield from with_live_exam_state(chunk)
 
 
 # Per-unit summary ------------------------------------------------------------------------------
@@ -492,7 +537,17 @@ class MonthGaps:
 
     @property
     def without_result(self) -> list[PersonGap]:
-        return [gap for gap in self.people if gap.exam is not None]
+        """未开考 / 进行中 / 待阅卷: the result is still to come."""
+        return [
+            gap for gap in self.people if gap.exam is not None and gap.exam.state != results.MISSED
+        ]
+
+    @property
+    def missed(self) -> list[PersonGap]:
+        """缺考: listed so the supervisor knows, but a result (the scheme's missed-exam score)."""
+        return [
+            gap for gap in self.people if gap.exam is not None and gap.exam.state == results.MISSED
+        ]
 
     @property
     def missing_components(self) -> list[PersonGap]:
@@ -500,13 +555,15 @@ class MonthGaps:
 
     @property
     def complete(self) -> bool:
-        return not self.people and not self.open_exams
+        return not self.without_result and not self.missing_components and not self.open_exams
 
     @property
     def summary(self) -> str:
         parts = []
         if self.without_result:
             parts.append(f"{len(self.without_result)} 人无考试成绩")
+        if self.missed:
+            parts.append(f"{len(self.missed)} 人缺考")
         if self.missing_components:
             parts.append(f"{len(self.missing_components)} 人考核项目未录全")
         if self.open_exams:
@@ -516,7 +573,7 @@ class MonthGaps:
 
 def month_gaps(*, unit: Unit, month: date, now) -> MonthGaps:
     """What is incomplete in a unit subtree's month: active people without an exam result (未开考
-    / 进行中 / 待阅卷), people with components not entered, and the month's exams touching the
+    / 进行中 / 待阅卷 / 缺考), people with components not entered, and the month's exams touching the
     unit that close after today. A fixed number of queries."""
     from datetime import datetime, time, timedelta
 
@@ -542,7 +599,9 @@ def month_gaps(*, unit: Unit, month: date, now) -> MonthGaps:
             if record is None or getattr(record, name) is None
         ]
         state = progress[person.pk]
-        exam = None if state.has_result else state
+        # 缺考 is listed too (MonthGaps.missed): it counts as the scheme's missed-exam score, so
+        # it does not make the month incomplete, but the supervisor should know before closing.
+        exam = None if state.state in (results.GRADED, results.NONE) else state
         if exam is not None or missing:
             gaps.append(PersonGap(person, exam, missing))
     today = timezone.localtime(now).date()

@@ -297,7 +297,11 @@ def edit_exam(
 
 def extend_exam(*, by, exam_id: int, closes_at: datetime, reason: str, now: datetime) -> Exam:
     """Move a published exam's closing time later (also once people have started): the papers
-    being sat get the new time, up to their own time limit."""
+    being sat get the new time, up to their own time limit. A reason is required: the people
+    who have not finished are told it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise services.ExamError("延长截止时间必须填写原因。")
     with transaction.atomic():
         exam = Exam.objects.select_for_update().select_related("blueprint").get(pk=exam_id)
         _may_change(by, exam)

@@ -29,7 +29,12 @@ class ExamExtendForm(forms.Form):
         widget=ExamScheduleForm.base_fields["closes_at"].widget,
         help_text="北京时间；必须晚于原截止时间。正在作答的考生按各自的答题时长顺延。",
     )
-    reason = forms.CharField(label="原因", required=False, max_length=300)
+    reason = forms.CharField(
+        label="原因",
+        max_length=300,
+        error_messages={"required": "延长截止时间必须填写原因。"},
+        help_text="考生会在站内通知中看到这个原因。",
+    )
 
 
 class ExamCancelForm(forms.Form):
