@@ -14,7 +14,7 @@ from quizzes.models import (
     QuestionType,
 )
 from quizzes.papers.drawing import DrawError, DrawReport, draw_paper
-from quizzes.papers.reveals import PairFacts, key_texts, revealing_pairs
+from quizzes.papers.reveals import PairFacts, facts_of, key_texts, revealing_pairs
 from tests.quizzes.factories import make_blueprint
 
 pytestmark = pytest.mark.django_db
@@ -298,3 +298,19 @@ def test_the_check_lists_a_blueprint_of_case_materials_too():
     # Too large a pool is counted, not compared pair by pair.
     big = pairs_in_blueprint(blueprint, limit=10)
     assert not big.checked and big.pairs == [] and big.questions == check.questions > 10
+
+
+def test_every_revealing_pair_of_the_seeded_bank_is_marked_as_an_exclusion_group():
+    """The editors' groups (fixtures/questions/exclusion_groups.yaml) hold every pair the check
+    finds in the seeded bank, so the bank says so itself, not only the draw."""
+    questions = Question.objects.filter(status="active").prefetch_related("exclusion_groups")
+    by_pk = {q.pk: q for q in questions}
+    pairs = revealing_pairs(facts_of(q) for q in by_pk.values())
+    assert len(pairs) > 20
+    unmarked = [
+        (by_pk[p.asked_id].code, by_pk[p.statement_id].code)
+        for p in pairs
+        if not {g.pk for g in by_pk[p.asked_id].exclusion_groups.all()}
+        & {g.pk for g in by_pk[p.statement_id].exclusion_groups.all()}
+    ]
+    assert unmarked == []
