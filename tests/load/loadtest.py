@@ -208,11 +208,17 @@ class LoadSampler:
 
 
 async def kill_midway(run: Run, cluster: Cluster, planned_saves: int) -> dict:
-    """Once half the planned saves are acknowledged, SIGKILL the last app server and start it
-    again; the balancer's view of it (DOWN, then UP) timed from the kill."""
+    """Midway (half the planned saves acknowledged, or the planned middle of the exam), SIGKILL
+    the last app server and start it again; the balancer's view of it (DOWN, then UP) timed from
+    the kill."""
     balancer, victim = cluster.balancer, cluster.servers[-1]
     name = f"app{len(cluster.servers)}"
-    await wait_for(lambda: run.acknowledged() >= planned_saves // 2, cluster.config.max_seconds / 2)
+    # Half the planned saves acknowledged, or the planned middle of the exam if the server is
+    # too slow for that (the ramp, then half of everyone's saves at the mean pace).
+    config = cluster.config
+    low, high = think_range(config.think)
+    middle = config.ramp + config.saves_per_taker * (low + high) / 4
+    await wait_for(lambda: run.acknowledged() >= planned_saves // 2, middle)
     before = balancer.server_states()
     acknowledged = run.acknowledged()
     began = time.monotonic()
