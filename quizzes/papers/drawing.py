@@ -388,7 +388,6 @@ def _sample(pools: list[_Pool], draw: _Draw, bounds: tuple) -> None:
             takers = admitting.get(row)
             if takers is None:
                 takers = admitting[row] = [i for i, p in enumerate(pools) if p.admits(*row)]
-            _keep_spare(pools, takers, key, draw)
             for i in takers:
                 pool = pools[i]
                 if pool.missing <= 0:
@@ -411,6 +410,7 @@ def _sample(pools: list[_Pool], draw: _Draw, bounds: tuple) -> None:
                             group_id=clash[0],
                         )
                 break
+            _keep_spare(pools, takers, key, draw)  # after the take: only what was left
         short = [pool for pool in pools if pool.missing > 0]
         if not short:
             return

@@ -4,6 +4,8 @@ or fill-in question of the same knowledge point never shares a paper with it; ex
 blueprint's pools hold and makes an exclusion group of two from one."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from quizzes.models import (
     Blueprint,
@@ -156,6 +158,25 @@ def test_the_pair_is_refused_across_sections_and_named_in_the_report(category, t
         assert len(paper) == 3 and not {"t-rv-asked", "t-rv-reveals"} <= paper
         reported += any(a.reveals and a.with_question_id for a in report.avoided)
     assert reported  # the draws that met the pair say why they passed one half over
+
+
+def test_a_pair_met_in_the_draw_costs_one_query_more_not_a_new_draw(category, telephone):
+    """One half of the pair is replaced from the spares the draw already met (one query for
+    their rows), not by drawing the whole paper again."""
+    blueprint = scoped_blueprint(
+        category,
+        ("单选", [QuestionType.SINGLE], 1, 1),
+        ("判断", [QuestionType.TRUE_FALSE], 1, 1),
+    )
+    counts = {True: set(), False: set()}
+    for seed in SEEDS:
+        report = DrawReport()
+        with CaptureQueriesContext(connection) as queries:
+            draw_paper(blueprint=blueprint, seed=seed, report=report)
+        met_pair = any(a.reveals for a in report.avoided)
+        counts[met_pair].add(len(queries.captured_queries))
+    assert counts[True] and counts[False]  # both kinds of draw happened
+    assert max(counts[True]) <= max(counts[False]) + 1
 
 
 def test_a_paper_that_needs_both_halves_of_a_pair_is_refused_with_the_shortfall(
