@@ -38,7 +38,7 @@ def open_card(page, viewport: str):
     card = page.get_by_role("navigation", name="答题卡")
     if viewport == "phone":
         expect(card).to_be_hidden()
-        toggle = page.get_by_role("button", name="答题卡")
+        toggle = page.get_by_role("button", name="答题卡", exact=True)
         toggle.click()
         expect(toggle).to_have_attribute("aria-expanded", "true")
     expect(card).to_be_visible()
