@@ -197,3 +197,25 @@ def test_item_stats_refuses_bad_arguments(db, arguments, message):
     with pytest.raises(CommandError, match=message):
         call_command("item_stats", *arguments, stdout=io.StringIO(), stderr=io.StringIO())
     assert not StatsRun.objects.exists()
+
+
+def test_item_stats_json_on_the_demo_history(demo_org):
+    from datetime import date
+
+    from portal.home.demo_history import load_demo_history
+
+    load_demo_history(today=date(2026, 11, 23))
+    out = io.StringIO()
+    call_command(
+        "item_stats", "--format", "json", "--since", "2026-08", stdout=out, stderr=io.StringIO()
+    )
+    rows = json.loads(out.getvalue())
+    assert rows and {"code", "attempts", "facility", "discrimination"} <= set(rows[0])
+    graded = Attempt.objects.filter(status="graded", exam__month__gte=date(2026, 8, 1))
+    assert sum(row["attempts"] for row in rows) == sum(a.question_count for a in graded)
+    for row in rows:
+        assert row["facility"] is None or 0 <= row["facility"] <= 1
+        if row["attempts"] < itemstats.MIN_ATTEMPTS:
+            assert row["discrimination"] is None and row["note"]
+        elif row["discrimination"] is not None:
+            assert -1 <= row["discrimination"] <= 1
