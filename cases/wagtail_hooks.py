@@ -9,6 +9,7 @@ from portal.thesaurus.viewsets import ThesaurusGroupViewSet
 
 from .choosers import rule_items_chooser
 from .models import QAItem, RuleItem, RuleSet, SourceDocument
+from .rule_chooser import RuleItemChooserViewSet
 
 # Editors search every listing by its words in the text, code and source (portal.search.admin):
 # substrings on any database, not Wagtail's index, which holds only some of these fields.
@@ -67,6 +68,7 @@ class RuleSetViewSet(SnippetViewSet):
 
 class RuleItemViewSet(SnippetViewSet):
     model = RuleItem
+    chooser_viewset_class = RuleItemChooserViewSet
     icon = "tick-inverse"
     menu_label = "规范条目"
     list_display = ["title", "rule_set", "number", "category"]
