@@ -286,7 +286,7 @@ MATRIX: dict[str, Row] = {
     # 练习组 and the wrong book's actions (closed to the staff member sitting an exam).
     "practice/session/": Row(
         lambda w: "/practice/session/",
-        get=signed_in(405),
+        get={**signed_in(405), "staff": 403},
         post={**signed_in(ELSEWHERE), "staff": 403},  # a session of 10 random questions
         data=lambda w: {"scope": "random", "kind": "question", "length": "10"},
     ),
@@ -296,25 +296,25 @@ MATRIX: dict[str, Row] = {
     ),
     "practice/session/<str:session_id>/finish/": Row(
         lambda w: "/practice/session/0123456789ab/finish/",
-        get=signed_in(405),
+        get={**signed_in(405), "staff": 403},
         post={**signed_in(404), "staff": 403},
         data=lambda w: {},
     ),
     "wrongbook/<int:entry_id>/remove/": Row(
         lambda w: "/wrongbook/999999/remove/",
-        get=signed_in(405),
+        get={**signed_in(405), "staff": 403},
         post={**signed_in(404), "staff": 403},
         data=lambda w: {},
     ),
     "wrongbook/remove/": Row(
         lambda w: "/wrongbook/remove/",
-        get=signed_in(405),
+        get={**signed_in(405), "staff": 403},
         post={**signed_in(ELSEWHERE), "staff": 403},  # not confirmed: nothing removed
         data=lambda w: {},
     ),
     "wrongbook/practise/": Row(
         lambda w: "/wrongbook/practise/",
-        get=signed_in(405),
+        get={**signed_in(405), "staff": 403},
         post={**signed_in(400), "staff": 403},  # an empty wrong book: a Chinese message
         data=lambda w: {},
     ),
