@@ -42,7 +42,8 @@ def test_hr_exports_the_month_as_xlsx(open_session):
     page.get_by_label("月份", exact=True).fill(f"{month:%Y-%m}")
     page.get_by_role("button", name="查看").click()
     page.wait_for_load_state("networkidle")
-    expect(page.get_by_role("heading", level=1)).to_contain_text(f"{month.year}年{month.month}月")
+    expect(page.get_by_role("heading", level=1)).to_have_text("月度考核汇总")
+    expect(page.locator("main .lead")).to_contain_text(f"{month.year}年{month.month}月")
     expect(page.get_by_role("heading", name="考核记录")).to_contain_text(f"共 {len(records)} 人")
     session.shot("01-month")
 
@@ -55,8 +56,13 @@ def test_hr_exports_the_month_as_xlsx(open_session):
     download.save_as(saved)
     session.shot("02-exported")
 
-    sheet = load_workbook(saved, read_only=True).worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
+    book = load_workbook(saved)
+    assert book.sheetnames == ["考核明细", "单位汇总"]
+    sheet = book["考核明细"]
+    # Row 1 the title, row 2 the note, row 3 the header (frozen, filtered), then the people.
+    assert sheet["A1"].value.startswith(f"{month:%Y-%m}月度考核")
+    assert sheet.freeze_panes == "C4" and sheet.auto_filter.ref.startswith("A3:")
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
     header, body = list(rows[0]), rows[1:]
     assert header == EXPORT_HEADER
     column = {name: index for index, name in enumerate(header)}

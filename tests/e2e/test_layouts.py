@@ -145,7 +145,7 @@ def test_supervisor_pages_fit(open_session, layout_data):
     problems = []
     for path in supervisor_pages(layout_data):
         problems += check_page(session, path)
-    session.shot("team-records")
+    session.shot("last-page")
     assert not problems, "\n".join(problems)
 
 

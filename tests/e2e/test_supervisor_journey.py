@@ -119,3 +119,54 @@ def test_team_leader_schedules_watches_and_marks(open_session):
     expect(row.locator('[data-field="score"]')).to_have_text("100 / 100")
     expect(page.locator('[data-count="graded"]')).to_have_text("1")
     session.shot("07-monitor-graded")
+
+
+def test_team_leader_submits_an_incomplete_month_only_with_a_reason(open_session):
+    """The 提交本月 button leads to a confirmation page that lists who has no result and why;
+    without a reason nothing is submitted; with one the month is submitted and HR is told."""
+    from assessment import services as assessment
+    from assessment.models import AuditEntry
+    from portal.months import month_of
+    from portal.notifications.models import Event, Kind
+    from portal.organisation.models import Unit
+
+    from .helpers import monthly_exam
+
+    exam = monthly_exam(unique("提交前月考"), ("判断", [QuestionType.TRUE_FALSE], 2, 50))
+    team = Unit.objects.get(code=TEAM)
+    month = month_of(timezone.now())
+    session = open_session("month-close")
+    page = session.page
+    session.login(TEAM_LEADER)
+    try:
+        session.goto(f"/team/records/?month={month:%Y-%m}&unit={TEAM}")
+        page.get_by_role("link", name="提交本月…").click()
+        page.wait_for_load_state("networkidle")
+        expect(page.get_by_role("heading", level=1)).to_have_text("提交本月考核")
+        warning = page.get_by_role("alert")
+        expect(warning).to_contain_text("尚不完整")
+        expect(warning).to_contain_text("未开考")
+        expect(warning).to_contain_text(exam.title)
+        session.shot("01-confirm")
+        # The browser will not send an empty reason; the server refuses one of spaces too.
+        reason = page.get_by_label(re.compile("原因"))
+        reason.fill("   ")
+        page.get_by_role("button", name="仍然提交本月考核").click()
+        page.wait_for_load_state("networkidle")
+        expect(page.locator(".messages")).to_contain_text("请填写原因")
+        assert assessment.month_status(unit=team, month=month) == "open"
+        page.get_by_label(re.compile("原因")).fill("月考尚未截止，先行提交，补考另行安排")
+        page.get_by_role("button", name="仍然提交本月考核").click()
+        page.wait_for_url(re.compile(r"/team/records/"))
+        expect(page.locator(".messages")).to_contain_text("考核已提交")
+        expect(page.locator(".month-state")).to_contain_text("已提交")
+        session.shot("02-submitted")
+        assert assessment.month_status(unit=team, month=month) == "submitted"
+        entry = AuditEntry.objects.filter(month_state__unit=team, month_state__month=month).first()
+        assert "先行提交" in entry.reason and "不完整" in entry.reason
+        assert Event.objects.filter(kind=Kind.MONTH_SUBMITTED, body__contains="先行提交").exists()
+    finally:
+        if assessment.month_status(unit=team, month=month) == "submitted":
+            assessment.withdraw_month(
+                unit=team, month=month, by=user(TEAM_LEADER), reason="测试后撤回"
+            )
