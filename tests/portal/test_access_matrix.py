@@ -640,6 +640,8 @@ ADMIN_MATRIX = {
     "/admin/staff_profiles/": {**NO_ADMIN, "editor": DENIED, "admin": 200},
     "/admin/users/": {**NO_ADMIN, "editor": DENIED, "admin": 200},
     "/admin/groups/": {**NO_ADMIN, "editor": DENIED, "admin": 200},
+    # Background jobs' runs, failed first (portal/jobs): the superuser only, read-only.
+    "/admin/jobs/": {**NO_ADMIN, "editor": DENIED, "admin": 200},
 }
 
 
