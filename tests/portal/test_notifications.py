@@ -259,3 +259,64 @@ def test_the_worker_command_runs_the_queue_and_schedules_its_clock(demo_org):
     waiting = ticks.get(status="READY")
     assert waiting.run_after > timezone.now() + timedelta(seconds=30)
     assert not tasks.schedule_tick()  # one clock, however many workers start
+
+
+def test_the_clock_tells_markers_extra_time_and_released_results_once(
+    team_leader, django_capture_on_commit_callbacks
+):
+    """Supervisors hear of answers waiting to be marked; a person given extra time is told at
+    once; a released result is announced by the clock, and a second scan adds nothing."""
+    from portal.organisation.models import Unit
+    from quizzes.models import Attempt
+    from quizzes.papers import services
+
+    users = {u.username: u for u in people("DL1020", "DL1021", "DL1022", "DL2002")}
+    now = timezone.now()
+
+    def exam(title, *sections):
+        return scheduling.schedule_exam(
+            by=team_leader,
+            plan=scheduling.ExamPlan(
+                title=title,
+                blueprint=make_blueprint(*sections, name=f"{title}组卷"),
+                month=None,
+                opens_at=now - timedelta(minutes=5),
+                closes_at=now + timedelta(hours=3),
+                units=[Unit.objects.get(code="CG-YYT-2")],
+                people=[],
+            ),
+            publish=True,
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        essay = exam(
+            "阅卷提醒考试",
+            ("判断", [QuestionType.TRUE_FALSE], 1, 50),
+            ("简答", [QuestionType.SHORT], 1, 50),
+        )
+        quick = exam("出分提醒考试", ("判断", [QuestionType.TRUE_FALSE], 2, 50))
+        waiting = services.start_attempt(exam=essay, user=users["DL1020"], now=now)
+        short = waiting.questions.get(type=QuestionType.SHORT)
+        services.save_answer(
+            attempt_id=waiting.pk, position=short.position, raw_response="致歉并记录", now=now
+        )
+        services.submit_attempt(attempt_id=waiting.pk, now=now)
+        sitting = services.start_attempt(exam=essay, user=users["DL1021"], now=now)
+        scheduling.grant_extra_time(by=team_leader, attempt_id=sitting.pk, minutes=10, now=now)
+        done = services.submit_attempt(
+            attempt_id=services.start_attempt(exam=quick, user=users["DL1022"], now=now).pk,
+            now=now,
+        )
+        Attempt.objects.filter(pk=done.pk).update(results_released_at=now)
+        first = reminders.scan(now=now)
+        again = reminders.scan(now=now)
+    assert first >= 3 and again == 0
+    run_queue()
+    assert failed() == []
+    marking = Notification.objects.filter(kind=Kind.TO_MARK)
+    assert {n.recipient_id for n in marking} == {team_leader.pk, users["DL2002"].pk}
+    assert "1 份答卷待阅卷" in marking.first().title
+    extra = Notification.objects.get(kind=Kind.EXTRA_TIME)
+    assert extra.recipient == users["DL1021"] and extra.title == "考试延长 10 分钟"
+    released = Notification.objects.get(kind=Kind.RESULT_RELEASED)
+    assert released.recipient == users["DL1022"] and "出分提醒考试" in released.title
