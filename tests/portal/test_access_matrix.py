@@ -826,6 +826,21 @@ def test_paper_and_save_json_do_not_depend_on_the_answer_key(client, staff_user)
                 "saved_at",
                 "saved_at_display",
                 "remaining_seconds",
+                "status",
+            }
+            # The paper's live status says whether and why it is open, nothing about answers.
+            assert set(reply["status"]) == {
+                "state",
+                "open",
+                "remaining_seconds",
+                "deadline",
+                "extra_minutes",
+                "voided",
+                "void_reason",
+                "cancelled",
+                "auto_submitted",
+                "message",
+                "result_url",
             }
             saves.append((reply["saved"], reply["position"]))
         html = normalised(client.get(url).content.decode())
