@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import MD5, Cast
 from django.utils import timezone
 
 from ..bank.choices import Difficulty, QuestionType
@@ -100,6 +101,7 @@ class _Version:
     question_id: int | None
     type: str
     stem: str
+    sample_pk: int  # one answer's row, for the version's stem
     first_attempt: int
     option_texts: list[str]
     key_texts: frozenset
@@ -170,12 +172,6 @@ def _texts(row_type: str, options: list, key) -> tuple[list[str], frozenset]:
     return [], frozenset()
 
 
-def _version_key(row_type: str, stem: str, options: list, key) -> tuple:
-    if row_type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        return (stem, tuple(sorted(map(str, options))), tuple(sorted(str(options[i]) for i in key)))
-    return (stem, (), json.dumps(key, ensure_ascii=False, sort_keys=True))
-
-
 def _chosen_texts(row_type: str, options: list, response) -> list[str]:
     if response is None or response == [] or response == "":
         return [UNANSWERED]
@@ -198,44 +194,88 @@ def _point_hits(marking: list) -> Iterator[tuple[str, bool]]:
 
 
 class _Collector:
+    """Files each answer under its version. Rows carry the JSON columns as text and the stem as
+    its MD5: each distinct text is decoded once (a question has few option orders), which is
+    most of the time a quarter of a million answers would otherwise take."""
+
     def __init__(self, attempts: dict[int, tuple]):
         self.attempts = attempts  # id → (score, max_score, started_at)
         self.versions: dict[tuple, _Version] = {}
+        self.shapes: dict[tuple, tuple] = {}
+        self.decoded: dict[str, object] = {}
         self.answers = 0
 
-    def version_for(self, attempt_id, question_id, row_type, stem, options, key) -> _Version:
-        signature = (question_id, row_type, _version_key(row_type, stem, options, key))
+    def _json(self, text: str | None):
+        if text is None:
+            return None
+        value = self.decoded.get(text)
+        if value is None:
+            value = self.decoded[text] = json.loads(text)
+        return value
+
+    def _shape(self, row_type: str, options_text: str, key_text: str) -> tuple:
+        """(signature part, option texts, key texts, options, key) of an options/key pair."""
+        shape = self.shapes.get((row_type, options_text, key_text))
+        if shape is None:
+            options, key = self._json(options_text) or [], self._json(key_text)
+            texts, key_texts = _texts(row_type, options, key)
+            signature = (
+                (tuple(sorted(map(str, options))), tuple(sorted(key_texts)))
+                if row_type in (QuestionType.SINGLE, QuestionType.MULTIPLE)
+                else key_text
+            )
+            shape = self.shapes[(row_type, options_text, key_text)] = (
+                signature,
+                texts,
+                key_texts,
+                options,
+                key,
+            )
+        return shape
+
+    def version_for(self, attempt_id, row) -> tuple[_Version, list]:
+        question_id, row_type, stem_hash, options_text, key_text = row[:5]
+        signature_part, texts, key_texts, options, key = self._shape(
+            row_type, options_text, key_text
+        )
+        signature = (question_id, row_type, stem_hash, signature_part)
         version = self.versions.get(signature)
         if version is None:
-            texts, key_texts = _texts(row_type, options, key)
             version = self.versions[signature] = _Version(
                 question_id=question_id,
                 type=row_type,
-                stem=stem,
+                stem="",
+                sample_pk=row[10],
                 first_attempt=attempt_id,
                 option_texts=sorted(texts) if row_type != QuestionType.TRUE_FALSE else texts,
                 key_texts=key_texts,
                 key_points=[str(point) for point in key] if row_type == QuestionType.SHORT else [],
             )
-        return version
+        return version, options
 
     def add_paper(self, attempt_id: int, rows: list[tuple]) -> None:
         score, max_score, started_at = self.attempts[attempt_id]
         total = _share(score, max_score)
         previous = started_at
         for row in sorted(rows, key=lambda row: (row[9] is None, row[9] or started_at)):
-            question_id, row_type, stem, options, key, response, awarded, item_max, marking = row[
-                :9
-            ]
-            saved_at = row[9]
-            version = self.version_for(attempt_id, question_id, row_type, stem, options, key)
+            row_type, response_text, awarded, item_max, marking_text, saved_at = (
+                row[1],
+                row[5],
+                row[6],
+                row[7],
+                row[8],
+                row[9],
+            )
+            version, options = self.version_for(attempt_id, row)
             version.scores.append(_share(awarded, item_max))
             version.totals.append(total)
             rest_max = max_score - item_max
             version.rests.append(_share(score - awarded, rest_max) if rest_max > 0 else 0.0)
             if row_type in (QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE):
+                response = self._json(response_text)
                 version.chosen.update(_chosen_texts(row_type, options, response))
             elif row_type == QuestionType.SHORT:
+                marking = json.loads(marking_text) if marking_text else []
                 version.hits.update(point for point, hit in _point_hits(marking) if hit)
             if saved_at is not None and previous is not None:
                 gap = saved_at - previous
@@ -245,26 +285,32 @@ class _Collector:
             self.answers += 1
 
 
-ROW_FIELDS = (
-    "attempt_id",
-    "question_id",
-    "type",
-    "stem",
-    "options",
-    "answer_key",
-    "response",
-    "awarded",
-    "max_score",
-    "marking",
-    "saved_at",
-)
-
-
 def _rows(attempts: QuerySet[Attempt]) -> Iterable[tuple]:
+    text = TextField()
     return (
         AttemptQuestion.objects.filter(attempt__in=attempts, awarded__isnull=False)
         .order_by("attempt_id")
-        .values_list(*ROW_FIELDS)
+        .annotate(
+            stem_hash=MD5("stem"),
+            options_text=Cast("options", text),
+            key_text=Cast("answer_key", text),
+            response_text=Cast("response", text),
+            marking_text=Cast("marking", text),
+        )
+        .values_list(
+            "attempt_id",
+            "question_id",
+            "type",
+            "stem_hash",
+            "options_text",
+            "key_text",
+            "response_text",
+            "awarded",
+            "max_score",
+            "marking_text",
+            "saved_at",
+            "pk",
+        )
         .iterator(chunk_size=CHUNK)
     )
 
@@ -383,8 +429,14 @@ def compute(*, exam_id: int | None = None, since: date | None = None) -> Statist
     """Every question version's figures over the graded papers chosen (see graded_attempts)."""
     attempts = graded_attempts(exam_id=exam_id, since=since)
     collector, exams = _collect(attempts)
+    stems = dict(
+        AttemptQuestion.objects.filter(
+            pk__in=[version.sample_pk for version in collector.versions.values()]
+        ).values_list("pk", "stem")
+    )
     by_question: dict[int | None, list[_Version]] = defaultdict(list)
     for version in collector.versions.values():
+        version.stem = stems.get(version.sample_pk, "")
         by_question[version.question_id].append(version)
     questions = Question.objects.only("pk", "code", "knowledge_point", "difficulty").in_bulk(
         [pk for pk in by_question if pk is not None]
