@@ -282,3 +282,190 @@ def test_actions_on_an_attempt_of_another_exam_are_refused(
     assert "不属于这场考试" in response.content.decode()
     attempt.refresh_from_db()
     assert attempt.status == Attempt.Status.IN_PROGRESS
+
+
+# After publishing: edit before anyone starts, then only extend or cancel (issue 18) -------------
+
+
+def local(value) -> str:
+    return f"{timezone.localtime(value):%Y-%m-%dT%H:%M}"
+
+
+def edit_data(exam, **changes) -> dict:
+    data = {
+        "action": "edit",
+        "opens_at": local(exam.opens_at),
+        "closes_at": local(exam.closes_at),
+        "units": [unit("CG-YYT-2").pk],
+        "notice": exam.notice,
+        "reason": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_published_exam_is_edited_before_anyone_starts(
+    client, team_leader, exam, staff_user, hr_user
+):
+    from portal.notifications.models import Event, Kind
+    from quizzes.changes.models import ExamChange
+
+    client.force_login(team_leader)
+    url = reverse("quizzes:team_exam_edit", args=[exam.pk])
+    page = client.get(url).content.decode()
+    assert "修改时间、参考人员和通知" in page and "延长截止时间" in page and "取消考试" in page
+    later = exam.closes_at + timedelta(days=1)
+    response = client.post(
+        url,
+        edit_data(
+            exam,
+            closes_at=local(later),
+            notice="请带好工牌。",
+            people=[profile("DL1020").pk],
+            units=[],
+            reason="只考罗斌",
+        ),
+    )
+    assert response.status_code == 302
+    exam.refresh_from_db()
+    assert exam.notice == "请带好工牌。" and local(exam.closes_at) == local(later)
+    assert list(exam.audience_units.all()) == []
+    assert list(exam.audience_users.all()) == [staff_user]
+    change = ExamChange.objects.get(exam=exam)
+    assert change.kind == "edit" and change.changed_by == team_leader
+    assert {item["label"] for item in change.changes} == {"截止时间", "参考范围", "考试通知"}
+    # The old and the new audience are told (梁艳 was dropped, 罗斌 stays).
+    event = Event.objects.get(kind=Kind.EXAM_CHANGED)
+    assert {staff_user.pk, profile("DL1021").user_id} <= set(event.recipient_ids)
+    assert "考试通知" in event.body and "只考罗斌" in event.body
+    # In the audit log HR reads.
+    client.force_login(hr_user)
+    audit = client.get("/hr/audit/").content.decode()
+    assert "考试变更（发布后修改、延长、取消）" in audit and "只考罗斌" in audit
+    only_exams = client.get("/hr/audit/", {"kind": "exam_change"})
+    assert only_exams.context["rows"] == [] and "只考罗斌" in only_exams.content.decode()
+
+
+def test_an_edit_out_of_scope_or_in_nonsense_changes_nothing(client, team_leader, exam):
+    from quizzes.changes.models import ExamChange
+
+    client.force_login(team_leader)
+    url = reverse("quizzes:team_exam_edit", args=[exam.pk])
+    before = (exam.opens_at, exam.closes_at)
+    response = client.post(url, edit_data(exam, units=[unit("CG-YYT-1").pk]))
+    errors = response.context["edit"].errors
+    assert response.status_code == 200 and "units" in errors, errors
+    assert 'class="field-error"' in response.content.decode()
+    response = client.post(
+        url, edit_data(exam, closes_at=local(exam.opens_at - timedelta(hours=1)))
+    )
+    assert response.status_code == 200 and "截止时间必须晚于开始时间" in response.content.decode()
+    exam.refresh_from_db()
+    assert (exam.opens_at, exam.closes_at) == before and not ExamChange.objects.exists()
+    # Only the person who scheduled it changes it.
+    other = profile("DL2002").user  # the hall head sees the exam but did not schedule it
+    client.force_login(other)
+    response = client.post(url, edit_data(exam, notice="改"), follow=True)
+    assert "只有安排这场考试的人可以修改" in response.content.decode()
+    exam.refresh_from_db()
+    assert exam.notice == ""
+
+
+def test_once_someone_started_only_extend_or_cancel_with_a_reason(
+    client, team_leader, exam, staff_user
+):
+    from portal.notifications.models import Event, Kind
+    from quizzes.changes.models import ExamChange
+
+    attempt = sit(exam, staff_user, right=2, submit=False)
+    client.force_login(team_leader)
+    url = reverse("quizzes:team_exam_edit", args=[exam.pk])
+    page = client.get(url).content.decode()
+    assert "已有考生开始作答，不能再修改" in page and 'value="edit"' not in page
+    response = client.post(url, edit_data(exam, notice="偷偷改"))
+    exam.refresh_from_db()
+    assert exam.notice == "" and not ExamChange.objects.exists()
+    with pytest.raises(services.ExamError, match="已有考生开始作答"):
+        scheduling.edit_exam(
+            by=team_leader,
+            exam_id=exam.pk,
+            opens_at=exam.opens_at,
+            closes_at=exam.closes_at,
+            units=[unit("CG-YYT-2")],
+            people=[],
+            notice="偷偷改",
+        )
+
+    old_close = exam.closes_at
+    response = client.post(url, {"action": "extend", "closes_at": local(old_close), "reason": "x"})
+    assert "新的截止时间必须晚于原截止时间" in response.content.decode()
+    response = client.post(
+        url, {"action": "extend", "closes_at": local(old_close + timedelta(hours=3))}
+    )
+    assert "延长截止时间必须填写原因" in response.content.decode()
+    response = client.post(
+        url,
+        {
+            "action": "extend",
+            "closes_at": local(old_close + timedelta(hours=3)),
+            "reason": "系统故障",
+        },
+    )
+    assert response.status_code == 302
+    exam.refresh_from_db()
+    assert exam.closes_at > old_close
+    extend = ExamChange.objects.get(exam=exam, kind="extend")
+    assert extend.reason == "系统故障"
+    # Those who have not finished are told; the reason is in the notice.
+    told = Event.objects.get(kind=Kind.EXAM_CHANGED)
+    assert staff_user.pk in told.recipient_ids and "系统故障" in told.body
+
+    response = client.post(url, {"action": "cancel", "reason": "  "})
+    assert "取消考试必须填写原因" in response.content.decode()
+    assert exam.attempts.get().status == Attempt.Status.IN_PROGRESS
+    response = client.post(url, {"action": "cancel", "reason": "题目有误，另行安排"})
+    assert response.status_code == 302
+    exam.refresh_from_db()
+    attempt.refresh_from_db()
+    assert exam.status == Exam.Status.CLOSED
+    assert attempt.status != Attempt.Status.IN_PROGRESS and attempt.auto_submitted
+    cancel = ExamChange.objects.get(exam=exam, kind="cancel")
+    assert cancel.reason == "题目有误，另行安排" and cancel.changed_by == team_leader
+    # Everyone of the audience sees the reason in their notices.
+    notice = Event.objects.get(kind=Kind.EXAM_CANCELLED)
+    assert staff_user.pk in notice.recipient_ids and "题目有误，另行安排" in notice.body
+    # A cancelled exam counts for no month and makes nobody 缺考.
+    from assessment.models import AssessmentRecord
+
+    record = AssessmentRecord.objects.get(profile__user=staff_user, month=exam.month)
+    assert record.exam_score is None and record.exam_state == "none"
+    # Nothing more can be changed; the monitor shows the log.
+    with pytest.raises(services.ExamError, match="已取消"):
+        scheduling.cancel_exam(by=team_leader, exam_id=exam.pk, reason="再取消", now=timezone.now())
+    monitor = client.get(reverse("quizzes:team_exam_monitor", args=[exam.pk])).content.decode()
+    assert "题目有误，另行安排" in monitor and "系统故障" in monitor
+
+
+def test_supervisors_export_their_exam_progress_and_scores(client, team_leader, exam, staff_user):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    sit(exam, staff_user, right=3)
+    client.force_login(team_leader)
+    url = reverse("quizzes:team_exam_export", args=[exam.pk])
+    response = client.get(url)
+    body = response.content.decode("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body[1:])))
+    mine = [row for row in rows if "DL1020" in row]
+    assert mine and "75" in " ".join(mine[0])
+    others = [row for row in rows[1:] if row and "DL1021" in row]
+    assert others and "未开始" in " ".join(others[0])
+    workbook = load_workbook(io.BytesIO(client.get(url, {"format": "xlsx"}).content))
+    values = [cell for row in workbook.active.iter_rows(values_only=True) for cell in row]
+    assert "DL1020" in values
+    # Another team's supervisor cannot export it.
+    client.force_login(profile("DL1013").user)
+    assert client.get(url).status_code == 404
