@@ -49,9 +49,7 @@ def test_undo_deletes_retires_and_restores(editor_user, staff_user):
     first = run_import(sheet([single("撤销题一"), single("撤销题二")]), "一.xlsx", editor_user)
     one, two = Question.objects.filter(import_batch=first).order_by("stem")
     AnswerRecord.objects.create(user=staff_user, question=two, origin="practice", is_correct=True)
-    second = run_import(
-        sheet([single("撤销题一", 解析="新的解析"), single("撤销题三")]), "二.xlsx"
-    )
+    second = run_import(sheet([single("撤销题一", 解析="新的解析"), single("撤销题三")]), "二.xlsx")
     one.refresh_from_db()
     assert one.explanation == "新的解析"
     three = Question.objects.get(import_batch=second)
