@@ -156,12 +156,12 @@ def test_editor_creates_and_edits_a_case_page(editor_client, source):
     clause_rule = RuleItem.objects.get(rule_set__code="shi-ge-bu-zhun", key="4")
     body = streamfield(
         [
-            ("summary", {"text": "提要", "quote": "提要原文"}),
+            ("summary", {"text": "提要", "quote": "来有迎声"}),
             (
                 "violations",
                 {
                     "clauses": streamfield(
-                        [("item", {"rule": clause_rule.pk, "text": "不准推诿", "quote": "q"})]
+                        [("item", {"rule": clause_rule.pk, "text": "不准推诿", "quote": "来有迎声"})]
                     )
                 },
             ),
