@@ -4,10 +4,12 @@ traceback. Read-only for everyone, the superuser included (nothing here adds, ed
 run); shown to whoever holds django_tasks_db.view_dbtaskresult (the superuser; HR has no admin
 access, see docs/deploy.md)."""
 
+import django_filters
 from django.db.models import Case, IntegerField, Value, When
 from django.utils.html import format_html
 from django_tasks_db.models import DBTaskResult
 from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic.models import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -69,8 +71,21 @@ def failure_label(run: DBTaskResult) -> str:
     return format_html("<code>{}</code>", run.exception_class_path.rsplit(".", 1)[-1])
 
 
+class JobFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(label="状态", choices=list(STATUS_LABELS.items()))
+
+    class Meta:
+        model = DBTaskResult
+        fields = ["status"]
+
+
+TITLE = "后台任务"
+
+
 class JobIndexView(IndexView):
-    page_title = "后台任务"
+    page_title = TITLE
+    verbose_name = "任务"
+    verbose_name_plural = TITLE
 
     def order_queryset(self, queryset):
         if self.ordering:
@@ -82,6 +97,18 @@ class JobIndexView(IndexView):
 
 
 class JobInspectView(InspectView):
+    def get_page_subtitle(self):
+        return f"{self.object.task_name} · {status_label(self.object)}"
+
+    def get_breadcrumbs_items(self):
+        items = super().get_breadcrumbs_items()
+        if items and items[0].get("url"):
+            items[0]["label"] = TITLE
+        return items
+
+    def get_return_value_display_value(self):
+        return "—" if self.object.return_value is None else str(self.object.return_value)
+
     def get_field_label(self, field_name, field):
         return FIELD_LABELS.get(field_name, super().get_field_label(field_name, field))
 
@@ -97,7 +124,7 @@ class JobViewSet(ModelViewSet):
     name = "jobs"
     url_prefix = "jobs"
     icon = "cogs"
-    menu_label = "后台任务"
+    menu_label = TITLE
     menu_order = 950
     add_to_admin_menu = True
     index_view_class = JobIndexView
@@ -108,7 +135,7 @@ class JobViewSet(ModelViewSet):
     # they only need a form class that changes nothing.
     form_fields: list[str] = []
     list_per_page = 50
-    list_filter = ["status", "backend_name"]
+    filterset_class = JobFilterSet
     list_display = [
         Column("task_path", label="任务", accessor="task_path"),
         Column("status", label="状态", accessor=status_label),
