@@ -14,7 +14,8 @@ still be sitting them).
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from ..bank.models import Question
 from ..papers import disclosure
@@ -148,7 +149,8 @@ def _weak_items(*, user, now, topics, taken: set[int], room: int) -> list[SmartI
             practice_pool()
             .filter(condition)
             .exclude(pk__in=taken)
-            .annotate(times=Subquery(times))
+            # never answered = 0, not NULL: PostgreSQL sorts NULL last
+            .annotate(times=Coalesce(Subquery(times, output_field=IntegerField()), Value(0)))
             .defer("answer", "explanation", "quote")
             .order_by("times", "?")[: min(PER_TOPIC, room - len(items))]
         )
