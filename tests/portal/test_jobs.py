@@ -116,7 +116,7 @@ def test_the_admin_listing_shows_failed_runs_first_with_their_run_number(admin_u
     assert "第 3 / 3 次，不再重试" in html
     assert "RuntimeError" in html
     # Failed runs come before the successful one, although it was queued first.
-    assert html.index("RuntimeError") < html.index("成功")
+    assert html.index("always_failing_job") < html.index("failing_once_job")
 
     failed = runs(always_failing_job)[-1]
     detail = admin_client(admin_user_demo).get(f"/admin/jobs/inspect/{failed.pk}/")
