@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from .permissions import can_use_admin, is_supervisor, is_supervisor_or_hr
+from .permissions import can_use_admin, can_view_reports, is_supervisor, is_supervisor_or_hr
 from .roles import Role, user_roles
 
 
@@ -47,6 +47,8 @@ def team_nav(user) -> list[NavItem]:
     """The supervisors' pages (班组管理): exams for everyone who may watch them, the rest for
     supervisors."""
     items = [NavItem("班组考试", reverse("quizzes:team_exams"), "exams")]
+    if can_view_reports(user):
+        items.append(NavItem("学习分析", reverse("analysis:team"), "analytics"))
     if is_supervisor(user):
         items += [
             NavItem("安排月度考试", reverse("quizzes:team_exam_new"), "new"),

@@ -77,8 +77,14 @@ def test_navigation_follows_the_role(staff_user, team_leader, hr_user, editor_us
     assert labels(main_nav(hr_user)) == [*everyone, "人员", "阅卷", "班组考试", "考核汇总"]
     assert labels(main_nav(editor_user)) == [*everyone, "管理后台"]
     assert main_nav(AnonymousUser()) == []
-    assert labels(team_nav(team_leader)) == ["班组考试", "安排月度考试", "月度考核录入", "服务明星"]
-    assert labels(team_nav(hr_user)) == ["班组考试"]
+    assert labels(team_nav(team_leader)) == [
+        "班组考试",
+        "学习分析",
+        "安排月度考试",
+        "月度考核录入",
+        "服务明星",
+    ]
+    assert labels(team_nav(hr_user)) == ["班组考试", "学习分析"]
 
 
 def test_the_decorator_refuses_with_the_message_given(staff_user, team_leader):
