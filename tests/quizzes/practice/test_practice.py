@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cases.models import CasePage, RuleItem
 from portal.thesaurus.keypoints import example_phrase
+from portal.thesaurus.selectors import current_thesaurus
 from quizzes.models import (
     PRACTICE_USAGES,
     AnswerRecord,
@@ -816,6 +817,7 @@ def test_answering_uses_a_fixed_number_of_queries(
         **PRACTISABLE, type="single", rules__isnull=False, cases__isnull=False
     ).first()
     client.force_login(staff_user)
+    current_thesaurus()  # loaded once per process and thesaurus edit, not per answer
     with django_assert_max_num_queries(20):
         response = client.post(
             "/practice/answer/",
