@@ -68,6 +68,7 @@ search-eval: setup
 # Compile the project's zh_Hans catalogue (needs gettext's msgfmt; the compiled .mo is committed).
 messages:
 	msgfmt --check -o site/locale/zh_Hans/LC_MESSAGES/django.mo site/locale/zh_Hans/LC_MESSAGES/django.po
+	msgfmt --check -o site/locale/zh_Hans/LC_MESSAGES/djangojs.mo site/locale/zh_Hans/LC_MESSAGES/djangojs.po
 
 # Production mode on this machine: PostgreSQL (DATABASE_URL, default database `training`), Redis,
 # collected static files, gunicorn and the background worker (deploy/). README: 生产部署.

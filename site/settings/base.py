@@ -223,6 +223,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 LOCALE_PATHS = [PROJECT_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+# Everyone works in Beijing time; the admin account page offers no list of world time zones.
+WAGTAIL_USER_TIME_ZONES = ["Asia/Shanghai"]
 USE_I18N = True
 USE_TZ = True
 
