@@ -161,7 +161,12 @@ def test_editor_creates_and_edits_a_case_page(editor_client, source):
                 "violations",
                 {
                     "clauses": streamfield(
-                        [("item", {"rule": clause_rule.pk, "text": "不准推诿", "quote": "来有迎声"})]
+                        [
+                            (
+                                "item",
+                                {"rule": clause_rule.pk, "text": "不准推诿", "quote": "来有迎声"},
+                            )
+                        ]
                     )
                 },
             ),
