@@ -177,7 +177,7 @@ class MaterialViewSet(QuizViewSet):
                 panels=SUBQUESTION_PANELS,
                 heading="小题",
                 label="小题",
-                min_num=1,
+                min_num=2,
                 max_num=6,
             ),
             MultiFieldPanel([FieldPanel("source"), FieldPanel("quote")], heading="出处"),

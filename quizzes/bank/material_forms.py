@@ -16,7 +16,7 @@ from .models import ExclusionGroup, Material, Question
 from .selectors import question_delete_problem
 from .services import link_subquestions, prepare_subquestions
 
-MIN_SUBQUESTIONS, MAX_SUBQUESTIONS = 1, 6
+MIN_SUBQUESTIONS, MAX_SUBQUESTIONS = 2, 6
 
 
 class SubQuestionForm(QuestionForm):
@@ -43,7 +43,7 @@ class SubQuestionFormSet(BaseChildFormSet):
 
     # Django checks the inline's min_num / max_num before clean(): its words, in ours.
     default_error_messages = {
-        "too_few_forms": "材料至少要有一道小题。",
+        "too_few_forms": f"材料至少要有 {MIN_SUBQUESTIONS} 道小题。",
         "too_many_forms": f"一份材料最多 {MAX_SUBQUESTIONS} 道小题。",
     }
 
@@ -64,7 +64,7 @@ class SubQuestionFormSet(BaseChildFormSet):
             elif form.instance.pk or form.has_changed():
                 kept += 1
         if kept < MIN_SUBQUESTIONS:
-            raise ValidationError("材料至少要有一道小题。")
+            raise ValidationError(f"材料至少要有 {MIN_SUBQUESTIONS} 道小题。")
         if kept > MAX_SUBQUESTIONS:
             raise ValidationError(f"一份材料最多 {MAX_SUBQUESTIONS} 道小题。")
 

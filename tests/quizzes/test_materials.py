@@ -250,7 +250,7 @@ def test_a_material_with_no_sub_question_is_refused_and_nothing_changes(editor_c
         data[f"subquestions-{n}-DELETE"] = "1"
     response = editor_client.post(f"{MATERIALS}edit/{material.pk}/", data)
     assert response.status_code == 200
-    assert "材料至少要有一道小题" in response.content.decode()
+    assert "材料至少要有 2 道小题" in response.content.decode()
     assert list(material.subquestions.values_list("pk", "stem")) == subs
 
 
