@@ -18,7 +18,7 @@ from django.test import Client
 from django.utils import timezone
 
 from assessment import selectors
-from assessment.models import AssessmentRecord, AuditEntry
+from assessment.models import ENTERED_COMPONENTS, AssessmentRecord, AuditEntry
 from portal.organisation.models import Unit
 from quizzes.models import AnswerRecord, Attempt, AttemptQuestion
 from quizzes.papers import services
@@ -203,7 +203,7 @@ def test_saves_racing_a_submit_never_change_a_graded_paper(demo_org, staff_user)
 def grid_data(month_text: str, record: AssessmentRecord, **changes) -> dict:
     prefix = f"p{record.profile_id}-"
     data = {"action": "save", prefix + "version": record.version}
-    for name in ("attendance_rate", "error_rate", "complaints", "satisfaction", "etiquette_score"):
+    for name in ENTERED_COMPONENTS:  # the grid posts every component, or skips the row
         value = getattr(record, name)
         data[prefix + name] = "" if value is None else str(value)
     for name, value in changes.items():

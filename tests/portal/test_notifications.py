@@ -241,7 +241,9 @@ def test_the_bell_and_the_notice_pages(client, staff_user, django_capture_on_com
     assert client.post(f"/notifications/{notice.pk}/open/").status_code == 404
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback like the other transactional tests: its flush then leaves the content types
+# to the next test's restore instead of recreating them (duplicate keys on PostgreSQL).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_worker_command_runs_the_queue_and_schedules_its_clock(demo_org):
     users = people("DL1020", "DL1021")
     event = Event.objects.create(
