@@ -341,10 +341,11 @@ def test_short_answers_wait_for_marking_and_regrade(staff_user, team_leader):
     )
     attempt = services.start_attempt(exam=make_exam(blueprint), user=staff_user, now=timezone.now())
     short = attempt.questions.get(type="short")
+    first_point = short.answer_key[0]  # text, or {"point": …, "weight": …} when weighted
     services.save_answer(
         attempt_id=attempt.pk,
         position=short.position,
-        raw_response=short.answer_key[0],
+        raw_response=first_point["point"] if isinstance(first_point, dict) else first_point,
         now=timezone.now(),
     )
     attempt = services.submit_attempt(attempt_id=attempt.pk, now=timezone.now())
