@@ -262,6 +262,9 @@ BACKGROUND_JOBS = [
     "quizzes.papers.reminders.scan",
     "portal.notifications.tasks.resume_undelivered",
 ]
+# A monthly exam result that changes (a submit, marking, a void, a missed exam) recomputes the
+# person's assessment record in a background job (assessment/listeners.py), not in the request.
+ASSESSMENT_RECORDS_IN_BACKGROUND = True
 # Notices also go by e-mail (Django's mail settings; the console in development) when this is on.
 NOTIFICATIONS_EMAIL = os.environ.get("NOTIFICATIONS_EMAIL", "0") == "1"
 SITE_URL = WAGTAILADMIN_BASE_URL

@@ -18,3 +18,6 @@ STORAGES = {
 LOGIN_THROTTLE_FAILURES = 1_000_000
 # The load tools are tested too (tests/tools/); production never installs them.
 INSTALLED_APPS = [*INSTALLED_APPS, "tools.loadtesting"]  # noqa: F405
+# Tests read a person's record right after the submit that changed it: recomputed at once here;
+# tests/assessment/test_record_jobs.py turns the background job on and runs the worker.
+ASSESSMENT_RECORDS_IN_BACKGROUND = False
