@@ -135,8 +135,14 @@ class RecentAnswersView(_Permitted, WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["question"] = self.question
-        context["answers"] = selectors.recent_answers(question_id=self.question.pk)
+        figures = selectors.latest_figures(question_id=self.question.pk)
+        context.update(
+            question=self.question,
+            answers=selectors.recent_answers(question_id=self.question.pk),
+            figures=figures,
+            flag_labels=[FLAG_LABELS.get(flag, flag) for flag in figures.flags] if figures else [],
+            note=selectors.figures_of(figures).note if figures else "",
+        )
         return context
 
 

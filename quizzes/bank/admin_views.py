@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html_join
 from django.utils.text import Truncator
 from django.views.generic import FormView
 from wagtail.admin import messages
@@ -20,6 +21,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 
 from ..admin_base import GuardedDeleteView, RowTitleColumn, field_column
+from ..analysis.selectors import listing_flags, with_latest_statistics
 from .answers import BLANK, LETTERS, format_answer
 from .choices import QuestionType, QuestionUsage
 from .filters import QuestionFilterSet
@@ -52,6 +54,38 @@ def right_rate_text(question: Question) -> str:
     return f"{question.right_rate:.0%}（{question.answered_right}/{question.answered}）"
 
 
+def facility_text(question: Question) -> str:
+    """得分率 in the latest statistics run, or why there is none."""
+    if getattr(question, "ia_item", None) is None:
+        return "—"
+    if question.ia_facility is None:
+        return f"样本不足（{question.ia_attempts} 次）"
+    return f"{question.ia_facility:.0%}"
+
+
+def discrimination_text(question: Question) -> str:
+    value = getattr(question, "ia_discrimination", None)
+    return "—" if value is None else f"{value:.2f}"
+
+
+def flags_html(question: Question) -> str:
+    """The question's flags, each a link to its recent answers and figures (one click from a flag
+    to the question and what people answered)."""
+    flags = listing_flags(question)
+    if not flags:
+        return ""
+    url = reverse("item_analysis_answers", args=[question.pk])
+    return format_html_join(
+        " ",
+        '<a class="quiz-flag" href="{}" title="查看该题的统计和最近作答">{}</a>',
+        ((url, label) for _, label in flags),
+    )
+
+
+# Sorting by a figure puts the questions without one last, whichever the direction.
+FIGURE_SORTS = {"ia_facility", "ia_discrimination"}
+
+
 class QuestionIndexView(generic.IndexView):
     bulk_usage_url_name = None
 
@@ -67,10 +101,27 @@ class QuestionIndexView(generic.IndexView):
                 priority=40,
             )
         )
+        buttons.append(
+            Button(
+                "试题分析",
+                url=reverse("item_analysis_report"),
+                icon_name="table",
+                priority=50,
+            )
+        )
         return buttons
 
     def get_base_queryset(self):
-        return with_usage(super().get_base_queryset().select_related("category", "material"))
+        return with_latest_statistics(
+            with_usage(super().get_base_queryset().select_related("category", "material"))
+        )
+
+    def order_queryset(self, queryset):
+        key = self.ordering.lstrip("-") if isinstance(self.ordering, str) else ""
+        if key in FIGURE_SORTS:
+            figure = F(key).desc(nulls_last=True) if self.ordering.startswith("-") else None
+            return queryset.order_by(figure or F(key).asc(nulls_last=True), "code")
+        return super().order_queryset(queryset)
 
     @cached_property
     def columns(self):
@@ -97,6 +148,19 @@ class QuestionIndexView(generic.IndexView):
             ),
             Column("times_drawn", label="抽中次数", sort_key="times_drawn"),
             Column("right_rate", label="答对率", accessor=right_rate_text, sort_key="right_rate"),
+            Column(
+                "ia_facility",
+                label="得分率（统计）",
+                accessor=facility_text,
+                sort_key="ia_facility",
+            ),
+            Column(
+                "ia_discrimination",
+                label="区分度",
+                accessor=discrimination_text,
+                sort_key="ia_discrimination",
+            ),
+            Column("ia_flags", label="分析标记", accessor=flags_html),
         ]
 
     def get_list_more_buttons(self, instance):

@@ -6,6 +6,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from cases.choices import CaseKind
 from cases.models import SourceDocument
 
+from ..analysis.selectors import SHORT_FLAG_LABELS, with_flag
 from .choices import Difficulty, QuestionType, QuestionUsage
 from .models import Material, Question, QuestionCategory
 
@@ -31,16 +32,35 @@ class QuestionFilterSet(WagtailFilterSet):
     material = django_filters.ModelChoiceFilter(
         label="所属材料", queryset=Material.objects.only("pk", "code", "title")
     )
+    flag = django_filters.ChoiceFilter(
+        label="试题分析标记",
+        choices=list(SHORT_FLAG_LABELS.items()),
+        method="filter_flag",
+        help_text="按最近一次试题统计的结果筛选",
+    )
 
     class Meta:
         model = Question
-        fields = ["type", "category", "difficulty", "status", "usage", "source", "part", "material"]
+        fields = [
+            "type",
+            "category",
+            "difficulty",
+            "status",
+            "usage",
+            "source",
+            "part",
+            "material",
+            "flag",
+        ]
 
     def filter_category(self, queryset, name, value):
         return queryset.in_category(value)
 
     def filter_part(self, queryset, name, value):
         return queryset.filter(material__isnull=value != "sub")
+
+    def filter_flag(self, queryset, name, value):
+        return with_flag(queryset, flag=value)
 
 
 class MaterialFilterSet(WagtailFilterSet):
