@@ -1,15 +1,22 @@
 """Spreadsheets in and out: the one safe way to open an uploaded XLSX, and formula-proof cells for every CSV and XLSX we write."""
 
 import io
+import math
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import IO
 from xml.parsers import expat
 
+import xlsxwriter
 from openpyxl import load_workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.utils import column_index_from_string
+from xlsxwriter.format import Format
+from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 # Writing ----------------------------------------------------------------------------------------
 
@@ -58,6 +65,144 @@ def xlsx_row(*, sheet, values: Iterable) -> list:
         else:
             row.append(value)
     return row
+
+
+# Writing large workbooks (XlsxWriter) -----------------------------------------------------------
+
+# Formats for XlsxWriter's add_format(): the header row of every export, its title and text that
+# looks like a formula (Excel's quotePrefix: shown and kept as typed, never evaluated).
+TITLE_STYLE = {"bold": True, "font_size": 14}
+HEADER_STYLE = {"bold": True, "pattern": 1, "fg_color": "#DDE6F0", "align": "center"}
+QUOTED = {"quote_prefix": True}
+# A column width of W characters as openpyxl stores it (width="W"): XlsxWriter keeps widths in
+# pixels of the default font's 7-pixel digit and stores pixels / 7.
+DIGIT_PIXELS = 7
+# Distinct texts whose cell XML is kept while writing one block of rows (names, units, labels
+# repeat on every row; the cache is emptied when it holds this many).
+TEXT_CACHE_SIZE = 50_000
+
+
+class _ColumnNames(dict):
+    """0 → "A", 26 → "AA" …, made when first asked for."""
+
+    def __missing__(self, column: int) -> str:
+        name = self[column] = xl_col_to_name(column)
+        return name
+
+
+COLUMN_NAMES = _ColumnNames()
+
+
+class RowsSheet(Worksheet):
+    """An XlsxWriter worksheet (constant-memory mode) that writes blocks of plain rows about
+    three times faster than cell by cell: write_rows() appends each row's XML straight to the
+    sheet's row file, the same XML XlsxWriter's own write_string / write_number produce (the
+    tests compare the bytes), with two differences that make it safe for any text: text that
+    looks like a formula gets the quotePrefix format, and text is always escaped (XlsxWriter
+    writes a string that starts with "<r>" and ends with "</r>" as raw rich-text XML)."""
+
+    def set_widths(self, widths: Sequence[int]) -> None:
+        """Column widths in characters, stored exactly as given (as openpyxl does)."""
+        for column, width in enumerate(widths):
+            self.set_column_pixels(column, column, width * DIGIT_PIXELS)
+
+    def write_rows(
+        self,
+        *,
+        first_row: int,
+        rows: Iterable[Sequence],
+        text_formats: tuple[Format | None, Format],
+        number_formats: Sequence[Format | None] = (),
+    ) -> int:
+        """Rows from `first_row` (0-based) down, each a sequence of str / int / float / Decimal /
+        None (an empty cell, as is ""). Text gets text_formats[0], or text_formats[1] when it
+        looks like a formula; a number the format of its column in number_formats (none if the
+        list is short or holds None). Returns the row after the last one written. Nothing may be
+        written above that row afterwards (constant-memory mode writes rows in order)."""
+        if not self.constant_memory or self.excel_version != 2007 or self.row_info:
+            raise ValueError("RowsSheet.write_rows needs a plain constant-memory worksheet")
+        self._write_single_row(first_row)  # what the ordinary methods wrote before, in order
+        columns = COLUMN_NAMES
+        number_styles = [
+            f' s="{fmt._get_xf_index()}"' if fmt is not None else "" for fmt in number_formats
+        ]
+        plain, quoted = (
+            f' s="{fmt._get_xf_index()}"' if fmt is not None else "" for fmt in text_formats
+        )
+        texts: dict[str, str] = {}
+        write = self.fh.write
+        row_number = first_row
+        low, high = self.xls_colmax, -1
+        written: list[int] = []  # the first and the last row written
+        for values in rows:
+            line = self._row_xml(
+                values, row_number + 1, columns, number_styles, texts, plain, quoted
+            )
+            if line is not None:
+                xml, first, last = line
+                write(xml)
+                low, high = min(low, first), max(high, last)
+                written[1:] = [row_number]
+            row_number += 1
+            if len(texts) > TEXT_CACHE_SIZE:
+                texts.clear()
+        for row in written:  # the sheet's dimensions, as the ordinary methods keep them
+            self._check_dimensions(row, low)
+            self._check_dimensions(row, high)
+        self.previous_row = row_number
+        return row_number
+
+    def _row_xml(self, values, number, columns, number_styles, texts, plain, quoted):
+        """One row's <row> element and the first and last column written; None if it is empty."""
+        cells = []
+        first = last = -1
+        styles = len(number_styles)
+        for column, value in enumerate(values):
+            kind = value.__class__
+            if kind is str:
+                if not value:
+                    continue
+                body = texts.get(value)
+                if body is None:
+                    body = texts[value] = self._text_xml(value, plain, quoted)
+                cells.append(f'<c r="{columns[column]}{number}"{body}')
+            elif kind is int or ((kind is Decimal or kind is float) and math.isfinite(value)):
+                style = number_styles[column] if column < styles else ""
+                cells.append(f'<c r="{columns[column]}{number}"{style}><v>{value:.16G}</v></c>')
+            elif value is None:
+                continue
+            else:  # NaN, infinity (XlsxWriter refuses them too), bool, date …
+                raise TypeError(f"RowsSheet.write_rows: unsupported cell value {value!r}")
+            if first < 0:
+                first = column
+            last = column
+        if first < 0:
+            return None
+        return f'<row r="{number}">{"".join(cells)}</row>', first, last
+
+    def _text_xml(self, text: str, plain: str, quoted: str) -> str:
+        """A text cell's XML after its reference: escaped as XlsxWriter escapes inline strings."""
+        style = quoted if text[:1] in FORMULA_STARTS else plain
+        if len(text) > self.xls_strmax // 2 and _utf16_len(text) > self.xls_strmax:
+            text = _utf16_truncate(text, self.xls_strmax)
+        text = self._escape_control_characters(text)
+        space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+        return f'{style} t="inlineStr"><is><t{space}>{self._escape_data(text)}</t></is></c>'
+
+
+def rows_workbook(handle: IO[bytes]) -> xlsxwriter.Workbook:
+    """An XlsxWriter workbook writing to a binary file, one row in memory at a time; text is
+    never turned into a formula, a number or a link. Add sheets with
+    add_worksheet(title, worksheet_class=RowsSheet)."""
+    return xlsxwriter.Workbook(
+        handle,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
 
 
 # Reading ----------------------------------------------------------------------------------------

@@ -12,8 +12,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
-from assessment import charts, selectors
+from assessment import charts, exports, selectors
 from assessment import services as assessment
 from assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
 from portal.home.demo_history import history_months, load_demo_history
@@ -259,6 +260,116 @@ def test_command_writes_both_formats(tmp_path, december_attempt):
     mine = [row for row in sheet[1:] if row[0] == "DL1020"]
     assert Decimal(str(mine[0][composite])) == december_attempt.composite
     assert mine[0][5] == "2026-12"
+
+
+# The workbook's layout and cell types, as HR's spreadsheets (and payroll macros) rely on them ------
+
+PERSON_ROW = [
+    *["DL1020", "罗斌", "中心营业厅", "营业二班", "营业厅柜员", "2026-11", "已出分"],
+    *[Decimal("85.50"), Decimal("98.50"), Decimal("0.20"), 1, 400, Decimal("0.003")],
+    *[Decimal("96.00"), Decimal("90.25"), Decimal("88.12"), "良好", Decimal("1.10"), "是", 3],
+    "城关供电公司考核方案",
+]
+SPARSE_ROW = [
+    *['=HYPERLINK("http://x","点我")', "-张三", "", None, "营业厅柜员", "2026-11", "无考试"],
+    *[None, Decimal("-1.50"), 0, None, 0, None, None, None, None, "", None, "", 0],
+    " 前后空格 & <b> ",
+]
+SUMMARY_ROW = [
+    *["2026-11", "中心营业厅", "营业二班", 50, 48, Decimal("80.12"), Decimal("99.00")],
+    *[Decimal("41.50"), Decimal("93.8"), "优秀 3、良好 40", 1, "<r>罗斌</r>"],
+]
+
+
+def column_widths(sheet) -> dict[str, float]:
+    """Width by column letter (a stored <col> may cover several columns)."""
+    widths = {}
+    for dimension in sheet.column_dimensions.values():
+        for index in range(dimension.min, dimension.max + 1):
+            widths[get_column_letter(index)] = dimension.width
+    return widths
+
+
+def cell_shape(cell) -> tuple:
+    """What a person sees and a formula reads in a cell: value, type and number format."""
+    return cell.value, cell.data_type, cell.number_format, cell.quotePrefix
+
+
+def test_xlsx_layout_types_and_number_formats_stay_as_hr_knows_them():
+    output = io.BytesIO()
+    count = exports.write_xlsx(
+        [PERSON_ROW, SPARSE_ROW], output, title="2026-11月度考核", summary=[SUMMARY_ROW]
+    )
+    assert count == 2
+    workbook = load_workbook(io.BytesIO(output.getvalue()))
+    assert workbook.sheetnames == ["考核明细", "单位汇总"]
+    sheet, summary = workbook.worksheets
+    assert workbook.active.title == "考核明细"
+
+    title, note = sheet["A1"], sheet["A2"]
+    assert title.value == "2026-11月度考核 · 全部单位" and title.font.b and title.font.sz == 14
+    assert note.value.startswith("每人每月一行；导出时间 ") and not note.font.b
+    for index, column in enumerate(selectors.EXPORT_HEADER, start=1):
+        cell = sheet.cell(row=3, column=index)
+        assert cell.value == column and cell.font.b and cell.alignment.horizontal == "center"
+        assert cell.fill.fill_type == "solid" and cell.fill.fgColor.rgb[-6:] == "DDE6F0"
+    assert sheet.freeze_panes == "C4" and sheet.auto_filter.ref == "A3:U5"
+    assert summary.freeze_panes == "C4" and summary.auto_filter.ref == "A3:L4"
+    widths = column_widths(sheet)
+    assert [widths[get_column_letter(i)] for i in range(1, 22)] == [
+        *[10, 9, 16, 12, 10, 9, 10, 10, 8, 12, 10, 12, 8, 8, 10, 10, 8, 10, 10, 8, 30]
+    ]
+    assert [column_widths(summary)[get_column_letter(i)] for i in range(1, 13)] == [
+        *[8, 16, 14, 8, 14, 12, 8, 8, 14, 28, 8, 24]
+    ]
+
+    person = [cell_shape(cell) for cell in sheet[4]]
+    assert person == [
+        *[(text, "s", "General", False) for text in PERSON_ROW[:7]],
+        (85.5, "n", "0.00", False),
+        (98.5, "n", "0.00", False),
+        (0.2, "n", "0.00", False),
+        (1, "n", "0", False),
+        (400, "n", "0", False),
+        (0.003, "n", "0.000", False),
+        (96, "n", "0.00", False),
+        (90.25, "n", "0.00", False),
+        (88.12, "n", "0.00", False),
+        ("良好", "s", "General", False),
+        (1.1, "n", "0.00", False),
+        ("是", "s", "General", False),
+        (3, "n", "0", False),
+        ("城关供电公司考核方案", "s", "General", False),
+    ]
+    assert all(isinstance(cell.value, int | float) for cell in sheet[4][7:16])
+    assert sheet["F4"].value == "2026-11"  # the month stays text, never a date
+    sparse = {cell.coordinate: cell_shape(cell) for cell in sheet[5] if cell.value is not None}
+    assert sparse == {
+        "A5": ('=HYPERLINK("http://x","点我")', "s", "General", True),
+        "B5": ("-张三", "s", "General", True),
+        "E5": ("营业厅柜员", "s", "General", False),
+        "F5": ("2026-11", "s", "General", False),
+        "G5": ("无考试", "s", "General", False),
+        "I5": (-1.5, "n", "0.00", False),
+        "J5": (0, "n", "0.00", False),
+        "L5": (0, "n", "0", False),
+        "T5": (0, "n", "0", False),
+        "U5": (" 前后空格 & <b> ", "s", "General", False),
+    }
+    assert [cell_shape(cell) for cell in summary[4]] == [
+        ("2026-11", "s", "General", False),
+        ("中心营业厅", "s", "General", False),
+        ("营业二班", "s", "General", False),
+        (50, "n", "General", False),
+        (48, "n", "General", False),
+        (80.12, "n", "0.00", False),
+        (99, "n", "0.00", False),
+        (41.5, "n", "0.00", False),
+        (93.8, "n", "0.0", False),
+        ("优秀 3、良好 40", "s", "General", False),
+        (1, "n", "General", False),
+        ("<r>罗斌</r>", "s", "General", False),
+    ]
 
 
 @pytest.mark.parametrize(
