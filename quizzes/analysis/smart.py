@@ -36,8 +36,19 @@ RECENT_EXAMS = timedelta(days=62)
 def review_due(*, wrong_count: int, correct_streak: int, last_answered_at: datetime) -> datetime:
     """When a wrong-book item is due again: the n-th return comes INTERVALS[n] days after the
     latest answer (n = returns so far: each wrong answer after the first, each right one)."""
-    step = max(0, wrong_count - 1) + correct_streak
+    step = _returns(wrong_count=wrong_count, correct_streak=correct_streak)
     return last_answered_at + timedelta(days=INTERVALS[min(step, len(INTERVALS) - 1)])
+
+
+def _returns(*, wrong_count: int, correct_streak: int) -> int:
+    """How often the item came back already: each wrong answer after the first, each right one."""
+    return max(0, wrong_count - 1) + correct_streak
+
+
+def review_reason(*, wrong_count: int, correct_streak: int, days: int) -> str:
+    """ "错题复习：第 2 次复习，距上次 3 天" — the n-th return of a wrong-book item."""
+    number = _returns(wrong_count=wrong_count, correct_streak=correct_streak) + 1
+    return f"错题复习：第 {number} 次复习，距上次 {days} 天"
 
 
 @dataclass
@@ -108,8 +119,11 @@ def _due_items(*, user, now: datetime, blocked: set[int]) -> tuple[list[SmartIte
                 at,
                 SmartItem(
                     entry.question,
-                    f"错题本复习：已答错 {entry.wrong_count} 次，上次作答在 {days} 天前，"
-                    "按间隔（1、3、7、14 天）今天该复习了",
+                    review_reason(
+                        wrong_count=entry.wrong_count,
+                        correct_streak=entry.correct_streak,
+                        days=days,
+                    ),
                     "due",
                 ),
             )

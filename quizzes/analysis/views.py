@@ -116,6 +116,7 @@ def smart_practice(request):
             label="智能练习",
             length=len(chosen.items),
             questions=chosen.question_ids,
+            reasons={item.question.pk: item.reason for item in chosen.items},
             now=now,
         )
         return redirect(f"{reverse('quizzes:practice_question')}?session={session.id}")

@@ -36,6 +36,8 @@ class PracticeSession:
     answered: list[int] = field(default_factory=list)  # question or material ids, in order
     results: list[list] = field(default_factory=list)  # [question id, right?], sub-questions too
     finished: str | None = None
+    # Why each question was chosen (智能练习): question id (as text, the session is JSON) → reason
+    reasons: dict[str, str] = field(default_factory=dict)
 
     @property
     def done(self) -> int:
@@ -62,6 +64,10 @@ class PracticeSession:
     def unit(self) -> str:
         return "份材料" if self.kind == Kind.MATERIAL else "题"
 
+    def reason_for(self, question_id: int) -> str:
+        """Why the question is in this session ("" for a session that did not choose it)."""
+        return self.reasons.get(str(question_id), "") if isinstance(self.reasons, dict) else ""
+
 
 def _stored(request) -> dict:
     return request.session.get(SESSION_KEY) or {}
@@ -80,9 +86,11 @@ def start(
     label: str,
     length: int,
     questions: list[int] | None = None,
+    reasons: dict[int, str] | None = None,
     now: datetime | None = None,
 ) -> PracticeSession:
-    """A new session (the oldest of the person's sessions dropped beyond KEPT)."""
+    """A new session (the oldest of the person's sessions dropped beyond KEPT); `reasons` says
+    why each chosen question is in it (shown on the question page)."""
     session = PracticeSession(
         id=secrets.token_hex(6),
         kind=kind,
@@ -91,6 +99,7 @@ def start(
         length=length,
         started=(now or timezone.now()).isoformat(),
         questions=questions,
+        reasons={str(pk): reason for pk, reason in (reasons or {}).items()},
     )
     stored = _stored(request)
     stored[session.id] = asdict(session)

@@ -147,6 +147,7 @@ def practice_question(request):
             "given": {},
             "ticket": ticket,
             "session": session,
+            "reason": session.reason_for(question.pk) if session and question else "",
             "lengths": sessions.LENGTHS,
         },
     )
@@ -187,6 +188,7 @@ def practice_answer(request):
                 "error": str(error),
                 "ticket": request.POST.get("ticket", ""),
                 "session": session,
+                "reason": session.reason_for(question.pk) if session else "",
                 "lengths": sessions.LENGTHS,
             },
             status=400,

@@ -30,6 +30,13 @@ def test_spaced_schedule_1_3_7_14_days():
     assert due(9, 1) == at + timedelta(days=14)  # never longer than 14 days
 
 
+def test_review_reason_counts_the_returns():
+    reason = smart.review_reason
+    assert reason(wrong_count=1, correct_streak=0, days=1) == "错题复习：第 1 次复习，距上次 1 天"
+    assert reason(wrong_count=2, correct_streak=0, days=3) == "错题复习：第 2 次复习，距上次 3 天"
+    assert reason(wrong_count=2, correct_streak=1, days=7) == "错题复习：第 3 次复习，距上次 7 天"
+
+
 def weakest_rule_set():
     """A seeded rule set with at least six practice questions."""
     for rule_set in RuleSet.objects.all():
@@ -68,7 +75,7 @@ def test_weak_rule_set_and_due_wrong_book(staff_user):
     )
     chosen = smart.smart_set(user=staff_user, now=now)
     reasons = {item.question.pk: item.reason for item in chosen.items}
-    assert reasons[other.pk].startswith("错题本复习")
+    assert reasons[other.pk] == "错题复习：第 1 次复习，距上次 2 天"
     assert not_due.pk not in reasons and chosen.due_later == 1
     weak = [item for item in chosen.items if item.kind == "weak"]
     assert weak and f"您在“{rule_set.name}”上的得分率为 33%" in [item.reason for item in weak]
@@ -126,3 +133,52 @@ def test_refused_while_sitting_an_exam(client, staff_user):
     client.force_login(staff_user)
     assert client.get(URL).status_code == 403
     assert client.post(URL).status_code == 403
+
+
+def smart_session(client, user) -> tuple[str, dict[int, str]]:
+    """Start 智能练习 for someone weak on a rule set (0 of 3 right): the session's question
+    page, and the reason of each question the set chose."""
+    now = timezone.now()
+    _, ids = weakest_rule_set()
+    for question_id in ids[:3]:
+        answer(user, question_id, False, now - timedelta(days=1))
+    client.force_login(user)
+    response = client.post(URL)
+    assert response.status_code == 302
+    stored = client.session["practice_sessions"][response["Location"].rpartition("=")[2]]
+    assert stored["reasons"] and len(stored["reasons"]) == len(stored["questions"])
+    return response["Location"], {int(pk): reason for pk, reason in stored["reasons"].items()}
+
+
+def test_the_practice_page_shows_why_each_question_was_chosen(client, staff_user):
+    location, reasons = smart_session(client, staff_user)
+    response = client.get(location)
+    question = response.context["question"]
+    html = response.content.decode()
+    assert "选题原因" in html and reasons[question.pk] in html
+    assert "上的得分率为 0%" in reasons[question.pk]
+    # The reason names the topic and a share, never the key, and the page shows no key.
+    key = Question.objects.get(pk=question.pk)
+    assert "正确答案" not in html and "答案" not in reasons[question.pk]
+    if key.explanation:
+        assert key.explanation[:20] not in html
+    # Ordinary practice says nothing of the kind.
+    html = client.get("/practice/question/?scope=random").content.decode()
+    assert "选题原因" not in html and "得分率为" not in html
+    # The subnav leads to 智能练习.
+    assert 'href="/practice/smart/"' in html
+
+
+def test_a_smart_session_is_refused_like_any_practice_while_sitting_an_exam(client, staff_user):
+    location, reasons = smart_session(client, staff_user)
+    now = timezone.now()
+    questions = [Question.objects.get(pk=next(iter(reasons)))]
+    sitting = exam(title="会话中开考的考试")
+    attempt = sit(exam=sitting, user=staff_user, questions=questions, row=[1])
+    Attempt.objects.filter(pk=attempt.pk).update(
+        status=Attempt.Status.IN_PROGRESS, deadline_at=now + timedelta(minutes=30), score=None
+    )
+    response = client.get(location)
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "选题原因" not in html and not any(reason in html for reason in reasons.values())
