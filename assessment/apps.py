@@ -14,9 +14,10 @@ class AssessmentConfig(AppConfig):
     def ready(self):
         from quizzes import results
 
+        from .listeners import exam_result_changed
         from .selectors import closed_month_problems, locked_month_problems
-        from .services import record_exam_result
 
-        results.on_result_changed(record_exam_result)
+        # The record is recomputed by a background job (listeners.py), not inside the request.
+        results.on_result_changed(exam_result_changed)
         results.add_scheduling_check(closed_month_problems)
         results.add_score_change_check(locked_month_problems)

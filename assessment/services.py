@@ -154,8 +154,8 @@ def exam_component(*, profile: StaffProfile, month: date, unit: Unit) -> tuple[s
 
 
 def record_exam_result(change: results.ResultChange) -> None:
-    """Listener (registered in apps.py): a monthly exam result changed, so the person's record
-    for that month is recomputed (or the new score held, for a closed month)."""
+    """A monthly exam result changed, so the person's record for that month is recomputed (or
+    the new score held, for a closed month). Run by listeners.refresh_exam_record's job."""
     profile = StaffProfile.objects.select_related("unit").filter(user_id=change.user_id).first()
     if profile is not None:
         refresh_exam_score(
@@ -217,6 +217,13 @@ def _hold(record, state, score, *, status: str, reason: str, by, job: str) -> No
     if same:
         pending.update(status=HeldScoreChange.Status.SUPERSEDED, decided_at=timezone.now())
         return
+    held = list(pending.only("exam_state", "exam_score", "month_status"))
+    if len(held) == 1 and (held[0].exam_state, _text(held[0].exam_score), held[0].month_status) == (
+        state,
+        _text(score),
+        status,
+    ):
+        return  # held already (the background job ran twice): nothing new to tell anyone
     pending.update(status=HeldScoreChange.Status.SUPERSEDED, decided_at=timezone.now())
     change = HeldScoreChange.objects.create(
         record=record,

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessment import services
+from assessment.listeners import records_at_once
 from assessment.models import ENTERED_COMPONENTS, AssessmentMonth, AssessmentRecord
 from portal.months import month_of, months_ending, shift_month
 from portal.organisation.models import StaffProfile, Unit
@@ -281,18 +282,25 @@ def load_demo_history(*, today: date | None = None) -> DemoHistoryResult:
     months = history_months(today)
     with transaction.atomic():
         blueprint = _blueprint()
-    for month in months:
+    # The months are closed right below: their records must hold the exams' scores now, not
+    # once the background worker has run.
+    with records_at_once():
+        for month in months:
+            with transaction.atomic():
+                _month(
+                    month,
+                    blueprint=blueprint,
+                    units=units,
+                    supervisors=supervisors,
+                    result=result,
+                )
         with transaction.atomic():
-            _month(
-                month,
-                blueprint=blueprint,
-                units=units,
-                supervisors=supervisors,
-                result=result,
+            _close_month(
+                months[0], lock=True, supervisors=supervisors, hr_user=hr_user, result=result
             )
-    with transaction.atomic():
-        _close_month(months[0], lock=True, supervisors=supervisors, hr_user=hr_user, result=result)
-        _close_month(months[1], lock=False, supervisors=supervisors, hr_user=hr_user, result=result)
+            _close_month(
+                months[1], lock=False, supervisors=supervisors, hr_user=hr_user, result=result
+            )
     # The past exams are over: their answers enter the wrong-answer books, as close_exams does.
     exam_services.release_due_results(now=timezone.now())
     return result
