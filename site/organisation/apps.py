@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class OrganisationConfig(AppConfig):
@@ -9,3 +10,6 @@ class OrganisationConfig(AppConfig):
     def ready(self):
         # Signal receivers: the failed-login counter, the idle clock started at login.
         from . import idle, throttle  # noqa: F401
+        from .permission_names import rename_permissions
+
+        post_migrate.connect(rename_permissions, dispatch_uid="organisation.rename_permissions")

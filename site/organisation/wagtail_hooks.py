@@ -3,9 +3,16 @@
 from django import forms
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.forms.workflows import WorkflowPageForm
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.users.forms import PagePermissionsForm
 
 from .models import StaffProfile, Unit
+
+# Wagtail's page choosers in the group and workflow editors have no label, so Django shows the
+# field name ("Page"), which no catalogue translates.
+for form_class in (PagePermissionsForm, WorkflowPageForm):
+    form_class.base_fields["page"].label = "页面"
 
 
 class UnitForm(WagtailAdminModelForm):
