@@ -96,9 +96,14 @@ def audience_profiles(exam: Exam):
 
 
 def exam_rows(*, user, now: datetime) -> list[ExamRow]:
-    """我的考试: every published exam, with the person's state in it (two queries): open ones
+    """我的考试: every published exam, with the person's state in it (three queries): open ones
     first, then upcoming, then finished (_row_order)."""
-    exams = list(exams_for(user).select_related("blueprint").order_by("-opens_at", "-created_at"))
+    exams = list(
+        exams_for(user)
+        .select_related("blueprint")
+        .prefetch_related("blueprint__sections")  # the full marks, in one query for all exams
+        .order_by("-opens_at", "-created_at")
+    )
     attempts_by_exam: dict[int, list[Attempt]] = {}
     for attempt in Attempt.objects.filter(user=user, exam__in=exams).order_by("number"):
         attempts_by_exam.setdefault(attempt.exam_id, []).append(attempt)
