@@ -32,3 +32,7 @@ class Difficulty(models.IntegerChoices):
     EASY = 1, "易"
     MEDIUM = 2, "中"
     HARD = 3, "难"
+
+
+# How many sub-questions one case-analysis material holds (editor, seed loader and importers).
+MIN_SUBQUESTIONS, MAX_SUBQUESTIONS = 2, 6

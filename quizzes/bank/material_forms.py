@@ -11,12 +11,11 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from cases.models import CasePage, RuleItem, SourceDocument
 
+from .choices import MAX_SUBQUESTIONS, MIN_SUBQUESTIONS
 from .forms import QuestionForm, clean_quote
 from .models import ExclusionGroup, Material, Question
 from .selectors import question_delete_problem
 from .services import link_subquestions, prepare_subquestions
-
-MIN_SUBQUESTIONS, MAX_SUBQUESTIONS = 2, 6
 
 
 class SubQuestionForm(QuestionForm):

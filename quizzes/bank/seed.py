@@ -19,7 +19,7 @@ from cases.models import CasePage, QAItem, SourceDocument
 from ..papers.models import Blueprint, Exam, SectionKind
 from ..papers.services import ensure_blueprint
 from .answers import answer_from_data, validate_answer_key
-from .choices import Difficulty, QuestionType, QuestionUsage
+from .choices import MAX_SUBQUESTIONS, MIN_SUBQUESTIONS, Difficulty, QuestionType, QuestionUsage
 from .models import ExclusionGroup, Material, Question, QuestionCategory
 
 QUESTIONS_DIR = Path(settings.FIXTURES_DIR) / "questions"
@@ -129,9 +129,6 @@ def load_qa_short_answers(result: QuestionLoadResult) -> None:
         question.qa_items.set([item])
         question.rules.set(item.related_rules.all())
         result.from_qa += 1
-
-
-MIN_SUBQUESTIONS, MAX_SUBQUESTIONS = 2, 6
 
 
 def _material_fields(row: dict, where: str, sources: dict[str, SourceDocument]) -> dict:

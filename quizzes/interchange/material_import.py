@@ -9,9 +9,10 @@ well both ask "材料暴露出的主要问题是什么？".
 
 from dataclasses import dataclass, field
 
+from ..bank.choices import MIN_SUBQUESTIONS
 from ..bank.models import Material, Question, QuestionImport
 from ..bank.services import subquestion_codes
-from .base import ParsedMaterial
+from .base import ImportIssue, ParsedMaterial, Severity
 from .plan import (
     BANK_FIELDS,
     NOT_CARRIED,
@@ -101,6 +102,17 @@ def _plan_items(material: ParsedMaterial, path, bank, new_status, fmt) -> list[P
     return items
 
 
+def _refuse_short_material(preview: ImportPreview, material: ParsedMaterial, path: str) -> None:
+    """A new material needs MIN_SUBQUESTIONS sub-questions (a file may add one sub-question to a
+    material already in the bank, as an export filtered by type gives back)."""
+    message = (
+        f"材料“{material.key}”只有 {len(material.questions)} 道小题，新材料至少要有 "
+        f"{MIN_SUBQUESTIONS} 道：请补充小题，或把它改为普通试题（清空材料编号）。"
+    )
+    preview.issues.append(ImportIssue(message, material.line, None, Severity.ERROR))
+    preview.rejected += [(question, path) for question in material.questions]
+
+
 def plan_materials(
     preview: ImportPreview,
     materials: list[tuple[ParsedMaterial, str]],
@@ -113,6 +125,9 @@ def plan_materials(
     bank = _bank_materials(sorted({path for _, path in materials}))
     for material, path in materials:
         existing = _match(material, bank.get(path, []))
+        if existing is None and len(material.questions) < MIN_SUBQUESTIONS:
+            _refuse_short_material(preview, material, path)
+            continue
         items = _plan_items(material, path, existing, new_status, fmt)
         if existing is None:
             action = Action.CREATE

@@ -6,9 +6,9 @@ A spreadsheet may also declare a material on a row of its own (材料编号 and 
 question): `declare` keeps it, so a material left without sub-questions is reported, not lost.
 """
 
+from ..bank.choices import MAX_SUBQUESTIONS
 from .base import ParsedMaterial, ParsedQuestion, ParseResult
 
-MAX_SUBQUESTIONS = 6
 MATERIAL_TEXT_MAX = 5000
 MATERIAL_TITLE_MAX = 100
 

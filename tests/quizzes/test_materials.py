@@ -206,6 +206,21 @@ def test_a_material_row_without_sub_questions_is_refused(editor_user):
     assert Material.objects.count() == before
 
 
+def test_a_material_with_one_sub_question_is_refused_and_nothing_is_imported(editor_user):
+    text = "某供电所接到客户电话，反映家中突然停电……（一段情境）"
+    rows = [sub_row("唯一的小题", key="M3", 材料=text), sub_row("一道普通试题", key="")]
+    before = (Question.objects.count(), Material.objects.count())
+    preview = build_preview(read_file(sheet(rows), "材料.xlsx"))
+    messages = [(issue.line, issue.message) for issue in preview.errors]
+    assert any(
+        line == 2 and "材料“M3”只有 1 道小题" in message and "新材料至少要有 2 道" in message
+        for line, message in messages
+    ), messages
+    with pytest.raises(ImportRefused):
+        apply_import(preview, user=editor_user)
+    assert (Question.objects.count(), Material.objects.count()) == before
+
+
 @pytest.fixture
 def editor_client(client, editor_user):
     client.force_login(editor_user)

@@ -5,7 +5,7 @@ the same examples as CSV."""
 from decimal import Decimal
 
 from ...bank.answers import BLANK
-from ...bank.choices import Difficulty, QuestionType
+from ...bank.choices import MAX_SUBQUESTIONS, MIN_SUBQUESTIONS, Difficulty, QuestionType
 from ..base import ParsedQuestion
 from .writer import export_csv, workbook_bytes
 
@@ -44,7 +44,8 @@ INSTRUCTIONS = [
     ),
     (
         "",
-        "一份材料至少 1 道、最多 6 道小题；材料没有小题、材料文字没有填写，都会指出行号，整个文件不导入。",
+        f"一份材料至少 {MIN_SUBQUESTIONS} 道、最多 {MAX_SUBQUESTIONS} 道小题；小题数不对、"
+        "材料文字没有填写，都会指出行号，整个文件不导入。",
     ),
     ("", ""),
     ("注意", "第 1 行是表头，不要修改；空行会被跳过；单元格不能是公式。"),

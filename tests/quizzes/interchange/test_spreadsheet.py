@@ -76,7 +76,7 @@ def test_xlsx_template_has_instructions_and_one_example_per_type_and_reads_back(
     notes = " ".join(str(c.value or "") for r in workbook["说明"].iter_rows() for c in r)
     assert "3|三；5|五" in notes and "____" in notes and "对 或 错" in notes
 
-    assert "材料编号" in notes and "一份材料至少 1 道、最多 6 道小题" in notes
+    assert "材料编号" in notes and "一份材料至少 2 道、最多 6 道小题" in notes
 
     result = read_xlsx(data)
     assert result.issues == []
