@@ -216,7 +216,7 @@ _LIVE_PROGRESS = {results.NOT_STARTED, results.SITTING, results.AWAITING_MARKING
 
 
 def live_exam_labels(*, profiles: list[StaffProfile], month: date) -> dict[int, str]:
-    """profile pk → 未开考 / 进行中 / 待阅卷 for people with an exam of the month not finished:
+    """profile pk → 未开考 / 作答中 / 待阅卷 for people with an exam of the month not finished:
     what a record's stored 无考试 or 未出分 means right now. A fixed number of queries."""
     if not profiles:
         return {}
@@ -226,7 +226,7 @@ def live_exam_labels(*, profiles: list[StaffProfile], month: date) -> dict[int, 
 
 def with_live_exam_state(rows: list[list]) -> list[list]:
     """Export rows (EXPORT_HEADER order) whose 考试状态 is 无考试 or 未出分 while the person has an
-    exam of that month open say 未开考 / 进行中 / 待阅卷 instead; grouped by month, a few queries
+    exam of that month open say 未开考 / 作答中 / 待阅卷 instead; grouped by month, a few queries
     per month."""
     column = EXPORT_HEADER.index("考试状态")
     unclear = {EXAM_STATE_LABELS[state] for state in _UNCLEAR_STATES}
@@ -537,7 +537,7 @@ class MonthGaps:
 
     @property
     def without_result(self) -> list[PersonGap]:
-        """未开考 / 进行中 / 待阅卷: the result is still to come."""
+        """未开考 / 作答中 / 待阅卷: the result is still to come."""
         return [
             gap for gap in self.people if gap.exam is not None and gap.exam.state != results.MISSED
         ]
@@ -573,7 +573,7 @@ class MonthGaps:
 
 def month_gaps(*, unit: Unit, month: date, now) -> MonthGaps:
     """What is incomplete in a unit subtree's month: active people without an exam result (未开考
-    / 进行中 / 待阅卷 / 缺考), people with components not entered, and the month's exams touching the
+    / 作答中 / 待阅卷 / 缺考), people with components not entered, and the month's exams touching the
     unit that close after today. A fixed number of queries."""
     from datetime import datetime, time, timedelta
 
@@ -614,7 +614,7 @@ def month_gaps(*, unit: Unit, month: date, now) -> MonthGaps:
 
 
 def exam_progress(*, people: list[StaffProfile], month: date) -> dict[int, results.ExamProgress]:
-    """Each person's exam state for the grid (未开考 / 进行中 / 待阅卷 / 缺考 / 已出分 / 无考试)."""
+    """Each person's exam state for the grid (未开考 / 作答中 / 待阅卷 / 缺考 / 已出分 / 无考试)."""
     return results.month_progress(profiles=people, month=month)
 
 

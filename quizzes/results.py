@@ -350,7 +350,7 @@ def attempts_with_losses(*, user, limit: int = 20) -> list[AttemptLosses]:
 NOT_STARTED, SITTING, AWAITING_MARKING = "not_started", "sitting", "awaiting_marking"
 PROGRESS_LABELS = {
     NOT_STARTED: "未开考",
-    SITTING: "进行中",
+    SITTING: "作答中",
     AWAITING_MARKING: "待阅卷",
     MISSED: "缺考",
     GRADED: "已出分",

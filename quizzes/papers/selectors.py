@@ -313,7 +313,7 @@ def attempt_in_exam(*, attempt_id: int, exam: Exam) -> bool:
 
 
 STATE_LABELS = {
-    "not_started": "未开始",
+    "not_started": "未开考",
     "sitting": "作答中",
     "pending_review": "待阅卷",
     "graded": "已出分",

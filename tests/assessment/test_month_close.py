@@ -88,7 +88,7 @@ def team(demo_org) -> Team:
 
 @pytest.fixture
 def month_with_gaps(team):
-    """One of each reason for a missing result: 甲 未开考 and 乙 进行中 (本月月考), 丙 待阅卷 (a
+    """One of each reason for a missing result: 甲 未开考 and 乙 作答中 (本月月考), 丙 待阅卷 (a
     short answer of 简答考试 waits for a marker), 丁 缺考 (an exam of their own closed before
     they sat it); 戊 finished 快测."""
     now = timezone.now()
@@ -143,7 +143,7 @@ def test_confirmation_page_lists_who_has_no_result_and_why(client, team, month_w
     assert response.status_code == 200
     gaps = response.context["gaps"]
     reasons = {gap.profile.name: gap.exam.label for gap in gaps.without_result}
-    assert reasons == {"甲未开考": "未开考", "乙作答中": "进行中", "丙待阅卷": "待阅卷"}
+    assert reasons == {"甲未开考": "未开考", "乙作答中": "作答中", "丙待阅卷": "待阅卷"}
     # 缺考 is a result (the scheme's missed-exam score) but is listed, with the exam.
     assert [(gap.profile.name, gap.exam.exams) for gap in gaps.missed] == [
         ("丁缺考", ("补充考试",))
@@ -353,7 +353,7 @@ def test_the_grid_names_the_exam_state_not_no_exam(client, team, month_with_gaps
     client.force_login(team.leader)
     html = client.get(f"{reverse('assessment:team_records')}?{team.query()}").content.decode()
     assert "无考试" not in html
-    for label in ("未开考", "进行中", "待阅卷", "缺考", "已出分"):
+    for label in ("未开考", "作答中", "待阅卷", "缺考", "已出分"):
         assert label in html
     assert "已已" not in html
 

@@ -67,7 +67,7 @@ def test_team_leader_schedules_watches_and_marks(open_session):
     expect(page.locator('[data-count="total"]')).to_have_text(str(audience))
     expect(page.locator('[data-count="not_started"]')).to_have_text(str(audience))
     row = page.locator(f'tr[data-person="{clerk.pk}"]')
-    expect(row.locator('[data-field="state"]')).to_have_text("未开始")
+    expect(row.locator('[data-field="state"]')).to_have_text("未开考")
     session.shot("02-monitor-before")
 
     # The clerk sits and submits (in another place); the page updates by itself ----------------

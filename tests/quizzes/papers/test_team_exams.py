@@ -201,7 +201,7 @@ def test_monitor_states_and_json(
     page = client.get(reverse("quizzes:team_exam_monitor", args=[exam.pk]))
     text = page.content.decode()
     assert page.status_code == 200
-    assert "作答中" in text and "已出分" in text and "已作废" in text and "未开始" in text
+    assert "作答中" in text and "已出分" in text and "已作废" in text and "未开考" in text
     assert "75 / 100" in text and "剩余" in text
     assert reverse("quizzes:team_exam_progress", args=[exam.pk]) in text
 
@@ -462,7 +462,7 @@ def test_supervisors_export_their_exam_progress_and_scores(client, team_leader, 
     mine = [row for row in rows if "DL1020" in row]
     assert mine and "75" in " ".join(mine[0])
     others = [row for row in rows[1:] if row and "DL1021" in row]
-    assert others and "未开始" in " ".join(others[0])
+    assert others and "未开考" in " ".join(others[0])
     workbook = load_workbook(io.BytesIO(client.get(url, {"format": "xlsx"}).content))
     values = [cell for row in workbook.active.iter_rows(values_only=True) for cell in row]
     assert "DL1020" in values
