@@ -9,6 +9,7 @@ grid shows; the month is the record's stored month (Asia/Shanghai), never a UTC 
 that a spreadsheet program would run as a formula is written as text (portal.spreadsheets)."""
 
 import csv
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -85,27 +86,39 @@ class _Line:
         return value
 
 
+# Where a field of a written line may start with a formula character or a quote (after the line's
+# start or a comma, perhaps inside the csv module's quotes). A line without one needs no look at
+# its fields: csv_row would leave every field as it is. A line with one (or a false alarm, such as
+# a negative number or ",=" inside a quoted field) is written again through csv_row.
+_MAYBE_FORMULA = re.compile(r"""(?:^|,)"?[=+\-@\t\r']""")
+
+
 def csv_lines(rows: Iterable[list], header: list[str] = EXPORT_HEADER) -> Iterator[str]:
     """The BOM and header first, then one CSV line per row."""
     writer = csv.writer(_Line())
     yield BOM + writer.writerow(header)
     write = writer.writerow
+    suspicious = _MAYBE_FORMULA.search
     for row in rows:
         # The csv module writes None as an empty cell and numbers with str(), which for the
-        # stored decimals is their plain text. csv_row only looks at text cells.
-        yield write(csv_row(row))
+        # stored decimals is their plain text. csv_row only changes text cells.
+        line = write(row)
+        yield write(csv_row(row)) if suspicious(line) else line
 
 
 def csv_chunks(rows: Iterable[list]) -> Iterator[bytes]:
     """The CSV as UTF-8 blocks of about 64 KB: one write per block, not per line."""
     buffer: list[str] = []
+    append = buffer.append
     size = 0
+    limit = CSV_CHUNK_BYTES // 3  # a Chinese character is three bytes
     for line in csv_lines(rows):
-        buffer.append(line)
+        append(line)
         size += len(line)
-        if size >= CSV_CHUNK_BYTES // 3:  # a Chinese character is three bytes
+        if size >= limit:
             yield "".join(buffer).encode("utf-8")
-            buffer, size = [], 0
+            buffer.clear()
+            size = 0
     if buffer:
         yield "".join(buffer).encode("utf-8")
 
