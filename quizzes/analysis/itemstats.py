@@ -1,6 +1,6 @@
 """Question statistics from graded exam papers (practice never counts, voided papers never do).
 
-One pass over the papers' answers, streamed in attempt order (no numpy, no per-question query):
+One pass over the papers' answers, streamed in any order (no numpy, no per-question query):
 each answer is filed under its question *version* — the paper snapshots that agree on stem,
 options (as a set: options are shuffled per paper) and key — so a question edited after papers
 were drawn is analysed per version. Then the figures of formulas.py per version, the choice
@@ -12,10 +12,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
-from django.db.models import Q, QuerySet, TextField
-from django.db.models.functions import MD5, Cast
+from django.db.models import F, FloatField, Func, Q, QuerySet, TextField, Window
+from django.db.models.functions import Cast, Lag
 from django.utils import timezone
 
 from ..bank.choices import Difficulty, QuestionType
@@ -101,8 +100,7 @@ class _Version:
     question_id: int | None
     type: str
     stem: str
-    sample_pk: int  # one answer's row, for the version's stem
-    first_attempt: int
+    first_attempt: int | None
     option_texts: list[str]
     key_texts: frozenset
     key_points: list[str]
@@ -112,6 +110,8 @@ class _Version:
     chosen: Counter = field(default_factory=Counter)
     hits: Counter = field(default_factory=Counter)
     seconds: list[float] = field(default_factory=list)
+    responses: dict[tuple, int] = field(default_factory=dict)  # (options, response) texts → n
+    markings: dict[str | None, int] = field(default_factory=dict)  # marking text → n
 
 
 @dataclass
@@ -184,6 +184,11 @@ def _chosen_texts(row_type: str, options: list, response) -> list[str]:
     return []
 
 
+def _point_text(raw) -> str:
+    """A key point's text as marking names it (a weighted point is {"point", "weight"})."""
+    return str((raw.get("point", "") if isinstance(raw, dict) else raw) or "").strip()
+
+
 def _point_hits(marking: list) -> Iterator[tuple[str, bool]]:
     for entry in marking or []:
         accepted = entry.get("accepted")
@@ -194,124 +199,157 @@ def _point_hits(marking: list) -> Iterator[tuple[str, bool]]:
 
 
 class _Collector:
-    """Files each answer under its version. Rows carry the JSON columns as text and the stem as
-    its MD5: each distinct text is decoded once (a question has few option orders), which is
-    most of the time a quarter of a million answers would otherwise take."""
+    """Files each answer under its version, one row at a time in any order. The rows carry the
+    JSON columns as text, the scores as floats and the seconds since the paper's previous save
+    (computed by the database: no datetimes to parse); each distinct stem/options/key is decoded
+    once, and the chosen options and matched key points are tallied by their text during the
+    pass and decoded once per distinct text after it."""
 
     def __init__(self, attempts: dict[int, tuple]):
-        self.attempts = attempts  # id → (score, max_score, started_at)
+        self.attempts = attempts  # id → (score, max_score, total share), floats
         self.versions: dict[tuple, _Version] = {}
-        self.shapes: dict[tuple, tuple] = {}
-        self.decoded: dict[str, object] = {}
+        self.by_shape: dict[tuple, _Version] = {}  # the row's raw identity → its version
         self.answers = 0
 
-    def _json(self, text: str | None):
-        if text is None:
-            return None
-        value = self.decoded.get(text)
-        if value is None:
-            value = self.decoded[text] = json.loads(text)
-        return value
-
-    def _shape(self, row_type: str, options_text: str, key_text: str) -> tuple:
-        """(signature part, option texts, key texts, options, key) of an options/key pair."""
-        shape = self.shapes.get((row_type, options_text, key_text))
-        if shape is None:
-            options, key = self._json(options_text) or [], self._json(key_text)
-            texts, key_texts = _texts(row_type, options, key)
-            signature = (
-                (tuple(sorted(map(str, options))), tuple(sorted(key_texts)))
-                if row_type in (QuestionType.SINGLE, QuestionType.MULTIPLE)
-                else key_text
-            )
-            shape = self.shapes[(row_type, options_text, key_text)] = (
-                signature,
-                texts,
-                key_texts,
-                options,
-                key,
-            )
-        return shape
-
-    def version_for(self, attempt_id, row) -> tuple[_Version, list]:
-        question_id, row_type, stem_hash, options_text, key_text = row[:5]
-        signature_part, texts, key_texts, options, key = self._shape(
-            row_type, options_text, key_text
+    def _version(self, question_id, row_type, stem, options_text, key_text) -> _Version:
+        options = json.loads(options_text) if options_text else []
+        key = json.loads(key_text) if key_text else None
+        texts, key_texts = _texts(row_type, options, key)
+        signature_part = (
+            (tuple(sorted(map(str, options))), tuple(sorted(key_texts)))
+            if row_type in (QuestionType.SINGLE, QuestionType.MULTIPLE)
+            else key_text
         )
-        signature = (question_id, row_type, stem_hash, signature_part)
+        signature = (question_id, row_type, stem, signature_part)
         version = self.versions.get(signature)
         if version is None:
             version = self.versions[signature] = _Version(
                 question_id=question_id,
                 type=row_type,
-                stem="",
-                sample_pk=row[10],
-                first_attempt=attempt_id,
+                stem=stem,
+                first_attempt=None,
                 option_texts=sorted(texts) if row_type != QuestionType.TRUE_FALSE else texts,
                 key_texts=key_texts,
-                key_points=[str(point) for point in key] if row_type == QuestionType.SHORT else [],
+                key_points=[_point_text(point) for point in key or []]
+                if row_type == QuestionType.SHORT
+                else [],
             )
-        return version, options
+        return version
 
-    def add_paper(self, attempt_id: int, rows: list[tuple]) -> None:
-        score, max_score, started_at = self.attempts[attempt_id]
-        total = _share(score, max_score)
-        previous = started_at
-        for row in sorted(rows, key=lambda row: (row[9] is None, row[9] or started_at)):
-            row_type, response_text, awarded, item_max, marking_text, saved_at = (
-                row[1],
-                row[5],
-                row[6],
-                row[7],
-                row[8],
-                row[9],
-            )
-            version, options = self.version_for(attempt_id, row)
-            version.scores.append(_share(awarded, item_max))
+    def add(self, rows: Iterable[tuple]) -> None:
+        attempts, by_shape = self.attempts, self.by_shape
+        choice_types = CHOICE_TYPES
+        short = QuestionType.SHORT
+        longest = LONGEST_GAP.total_seconds()
+        answers = 0
+        for row in rows:
+            (attempt_id, question_id, row_type, stem, options_text, key_text) = row[:6]
+            response_text, awarded, item_max, marking_text, gap = row[6:]
+            shape = (question_id, row_type, stem, options_text, key_text)
+            version = by_shape.get(shape)
+            if version is None:
+                version = by_shape[shape] = self._version(*shape)
+            if version.first_attempt is None or attempt_id < version.first_attempt:
+                version.first_attempt = attempt_id
+            score, max_score, total = attempts[attempt_id]
+            version.scores.append(awarded / item_max if item_max else 0.0)
             version.totals.append(total)
             rest_max = max_score - item_max
-            version.rests.append(_share(score - awarded, rest_max) if rest_max > 0 else 0.0)
-            if row_type in (QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE):
-                response = self._json(response_text)
-                version.chosen.update(_chosen_texts(row_type, options, response))
-            elif row_type == QuestionType.SHORT:
-                marking = json.loads(marking_text) if marking_text else []
-                version.hits.update(point for point, hit in _point_hits(marking) if hit)
-            if saved_at is not None and previous is not None:
-                gap = saved_at - previous
-                if timedelta(0) < gap <= LONGEST_GAP:
-                    version.seconds.append(gap.total_seconds())
-                previous = saved_at
-            self.answers += 1
+            version.rests.append((score - awarded) / rest_max if rest_max > 0 else 0.0)
+            if row_type in choice_types:
+                tally = version.responses
+                tally[(options_text, response_text)] = (
+                    tally.get((options_text, response_text), 0) + 1
+                )
+            elif row_type == short:
+                version.markings[marking_text] = version.markings.get(marking_text, 0) + 1
+            if gap is not None and 0 < gap <= longest:
+                version.seconds.append(gap)
+            answers += 1
+        self.answers += answers
+
+    def tally(self) -> None:
+        """The chosen options and the matched key points, from the texts tallied in the pass."""
+        decoded: dict[str, object] = {}
+
+        def load(text):
+            if text is None:
+                return None
+            if text not in decoded:
+                decoded[text] = json.loads(text)
+            return decoded[text]
+
+        for version in self.versions.values():
+            for (options_text, response_text), count in version.responses.items():
+                chosen = _chosen_texts(version.type, load(options_text) or [], load(response_text))
+                for text in chosen:
+                    version.chosen[text] += count
+            for marking_text, count in version.markings.items():
+                for point, hit in _point_hits(load(marking_text) or []):
+                    if hit:
+                        version.hits[point] += count
+
+
+CHOICE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE})
+
+
+class _SecondsBetween(Func):
+    """Seconds from the second expression to the first, as a float (NULL if either is NULL), on
+    PostgreSQL and SQLite alike."""
+
+    arity = 2
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        later, earlier = (compiler.compile(expression) for expression in self.source_expressions)
+        sql = self.template_for(connection.vendor) % (later[0], earlier[0])
+        return sql, (*later[1], *earlier[1])
+
+    @staticmethod
+    def template_for(vendor: str) -> str:
+        if vendor == "postgresql":
+            return "CAST(EXTRACT(EPOCH FROM (%s - %s)) AS double precision)"
+        return "((julianday(%s) - julianday(%s)) * 86400.0)"
 
 
 def _rows(attempts: QuerySet[Attempt]) -> Iterable[tuple]:
+    return _row_query(attempts).iterator(chunk_size=CHUNK)
+
+
+def _row_query(attempts: QuerySet[Attempt]) -> QuerySet:
+    """Every answer of the papers, with the seconds since the same paper's previous save (the
+    paper's start for its first save; NULL when this answer was never saved)."""
     text = TextField()
+    previous_save = Window(
+        Lag("saved_at", default=F("attempt__started_at")),
+        partition_by=F("attempt_id"),
+        order_by=[F("saved_at").asc(nulls_last=True), F("pk").asc()],
+    )
     return (
         AttemptQuestion.objects.filter(attempt__in=attempts, awarded__isnull=False)
-        .order_by("attempt_id")
+        .order_by()
         .annotate(
-            stem_hash=MD5("stem"),
             options_text=Cast("options", text),
             key_text=Cast("answer_key", text),
             response_text=Cast("response", text),
             marking_text=Cast("marking", text),
+            awarded_float=Cast("awarded", FloatField()),
+            max_float=Cast("max_score", FloatField()),
+            gap=_SecondsBetween(F("saved_at"), previous_save),
         )
         .values_list(
             "attempt_id",
             "question_id",
             "type",
-            "stem_hash",
+            "stem",
             "options_text",
             "key_text",
             "response_text",
-            "awarded",
-            "max_score",
+            "awarded_float",
+            "max_float",
             "marking_text",
-            "saved_at",
-            "pk",
+            "gap",
         )
-        .iterator(chunk_size=CHUNK)
     )
 
 
@@ -321,22 +359,16 @@ def _collect(attempts: QuerySet[Attempt]) -> tuple[_Collector, dict[int, ExamFig
     for pk, exam_id, title, score, max_score, started, submitted in attempts.values_list(
         "pk", "exam_id", "exam__title", "score", "max_score", "started_at", "submitted_at"
     ).iterator(chunk_size=CHUNK):
-        papers[pk] = (Decimal(score), Decimal(max_score), started)
+        score, max_score = float(score), float(max_score)
+        papers[pk] = (score, max_score, _share(score, max_score))
         exam = exams.setdefault(exam_id, ExamFigures(exam_id, title))
         exam.attempts += 1
         exam.totals.append(_share(score, max_score))
         if submitted and started and submitted > started:
             exam.minutes.append((submitted - started).total_seconds() / 60)
     collector = _Collector(papers)
-    current, buffer = None, []
-    for row in _rows(attempts):
-        if row[0] != current:
-            if buffer:
-                collector.add_paper(current, buffer)
-            current, buffer = row[0], []
-        buffer.append(row[1:])
-    if buffer:
-        collector.add_paper(current, buffer)
+    collector.add(_rows(attempts))
+    collector.tally()
     return collector, exams
 
 
@@ -429,14 +461,8 @@ def compute(*, exam_id: int | None = None, since: date | None = None) -> Statist
     """Every question version's figures over the graded papers chosen (see graded_attempts)."""
     attempts = graded_attempts(exam_id=exam_id, since=since)
     collector, exams = _collect(attempts)
-    stems = dict(
-        AttemptQuestion.objects.filter(
-            pk__in=[version.sample_pk for version in collector.versions.values()]
-        ).values_list("pk", "stem")
-    )
     by_question: dict[int | None, list[_Version]] = defaultdict(list)
     for version in collector.versions.values():
-        version.stem = stems.get(version.sample_pk, "")
         by_question[version.question_id].append(version)
     questions = Question.objects.only("pk", "code", "knowledge_point", "difficulty").in_bulk(
         [pk for pk in by_question if pk is not None]

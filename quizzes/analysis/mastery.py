@@ -6,14 +6,23 @@ threshold per knowledge point; and a people × rule sets matrix for the heat map
 Two grouped queries, whatever the period: points earned per (person, question) and per (month,
 question); the questions' rule sets and cases come from two through-table queries. Where the
 unit holds more people than a heat map can show, its rows are the unit's sub-units instead.
+
+The page reads it through `cached_team_mastery`: kept in the shared cache per unit, period and
+threshold, under a stamp of its evidence (the unit's graded papers in the period — how many, the
+newest, their points — and the latest statistics run), so a new graded paper, a re-mark, a voided
+paper or a new statistics run is seen at once; anything else (a question's links) within
+CACHE_SECONDS.
 """
 
+import hashlib
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -22,8 +31,12 @@ from portal.organisation.models import StaffProfile, Unit
 
 from ..bank.models import Question
 from ..papers.models import Attempt, AttemptQuestion
+from .models import StatsRun
+
+logger = logging.getLogger("quizzes.analysis")
 
 DEFAULT_THRESHOLD = 0.6
+CACHE_SECONDS = 600
 DEFAULT_MONTHS = 3
 PEOPLE_ROWS_UP_TO = 60  # more people than this: the heat map shows sub-units
 NO_POINT = "（未标注知识点）"
@@ -135,6 +148,51 @@ def _row_labels(*, unit: Unit, people: list[StaffProfile]) -> tuple[dict[int, st
             (name for prefix, name in children.items() if path.startswith(prefix)), unit.name
         )
     return labels, True
+
+
+def evidence_stamp(*, unit: Unit, months: list[date]) -> str:
+    """What the figures of a unit and period rest on, in two small queries: the unit's graded
+    papers in the period (how many, the newest, their points) and the latest statistics run."""
+    start, end = _bounds(months)
+    papers = Attempt.objects.filter(
+        status=Attempt.Status.GRADED,
+        user_id__in=StaffProfile.objects.in_unit(unit).values("user_id"),
+        submitted_at__gte=start,
+        submitted_at__lt=end,
+    ).aggregate(n=Count("pk"), last=Max("pk"), points=Sum("score"))
+    run = (
+        StatsRun.objects.filter(status=StatsRun.Status.DONE)
+        .order_by("-requested_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return f"{papers['n']}:{papers['last']}:{papers['points']}:{run}"
+
+
+def cached_team_mastery(
+    *, unit: Unit, months: list[date], threshold: float = DEFAULT_THRESHOLD
+) -> Mastery:
+    """team_mastery, from the shared cache while its evidence is unchanged (see the module's
+    docstring); computed and stored otherwise. A cache that fails only costs the computation."""
+    stamp = evidence_stamp(unit=unit, months=months)
+    digest = hashlib.md5(stamp.encode(), usedforsecurity=False).hexdigest()
+    key = (
+        f"analysis:mastery:{unit.pk}:{months[0]:%Y%m}-{months[-1]:%Y%m}:"
+        f"{round(threshold * 100)}:{digest}"
+    )
+    try:
+        found = cache.get(key)
+    except Exception:  # the cache is an optimisation: without it, compute
+        logger.warning("学习分析缓存不可用", exc_info=True)
+        found = None
+    if isinstance(found, Mastery):
+        return found
+    result = team_mastery(unit=unit, months=months, threshold=threshold)
+    try:
+        cache.set(key, result, CACHE_SECONDS)
+    except Exception:
+        logger.warning("学习分析缓存不可用", exc_info=True)
+    return result
 
 
 def team_mastery(

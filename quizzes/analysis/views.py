@@ -56,7 +56,9 @@ def _months_count(request) -> int:
         return mastery.DEFAULT_MONTHS
 
 
-def _mastery(request) -> mastery.Mastery:
+def _mastery(request, *, cached: bool = True) -> mastery.Mastery:
+    """The figures of the requested unit and period: the page reads them through the cache; the
+    export computes them afresh (a renamed person is never exported under the old name)."""
     user = request.user
     unit = requested_unit(
         request,
@@ -66,7 +68,8 @@ def _mastery(request) -> mastery.Mastery:
     )
     end = requested_month(request, default=lambda: month_of(timezone.now()))
     months = mastery.period(end=end, months=_months_count(request))
-    return mastery.team_mastery(unit=unit, months=months, threshold=_threshold(request))
+    read = mastery.cached_team_mastery if cached else mastery.team_mastery
+    return read(unit=unit, months=months, threshold=_threshold(request))
 
 
 @login_required
@@ -91,7 +94,7 @@ def team_analytics(request):
 @login_required
 @reports_only
 def team_analytics_xlsx(request):
-    result = _mastery(request)
+    result = _mastery(request, cached=False)
     buffer = io.BytesIO()
     write_mastery_xlsx(result, buffer)
     name = f"学习分析_{result.unit.name}_{result.months[-1]:%Y-%m}.xlsx"

@@ -140,3 +140,46 @@ def test_heat_map_rows_become_units_for_a_large_scope(hr_user, team_papers):
     months = mastery.period(end=month_of(timezone.now() + timedelta(days=0)), months=1)
     result = mastery.team_mastery(unit=company, months=months)
     assert result.people > mastery.PEOPLE_ROWS_UP_TO or not result.rows_are_units
+
+
+def test_cached_mastery_is_reused_until_its_evidence_changes(
+    team_papers, django_assert_max_num_queries
+):
+    """The page's figures come from the cache while the unit's graded papers and the latest
+    statistics run are unchanged (two small queries instead of the aggregation); a new graded
+    paper, a re-mark, a voided paper or a new statistics run are seen at once."""
+    from django.core.cache import cache
+
+    from portal.organisation.models import Unit
+    from quizzes.analysis import services
+    from quizzes.models import AttemptQuestion, Question
+
+    cache.clear()
+    people, _ = team_papers
+    unit = Unit.objects.get(code="CG-YYT-2")
+    months = mastery.period(end=month_of(timezone.now()), months=2)
+
+    def figures():
+        result = mastery.cached_team_mastery(unit=unit, months=months, threshold=0.6)
+        return result.answers, {s.label: s.share for s in result.knowledge_points}
+
+    assert figures() == (6, {"十个不准": 0.25, "首问负责": 1.0})
+    with django_assert_max_num_queries(2):
+        assert figures() == (6, {"十个不准": 0.25, "首问负责": 1.0})
+    # A new graded paper of B's: counted at once.
+    questions = list(Question.objects.filter(code__startswith="analysis-").order_by("code"))
+    paper = sit(exam=exam(title="第二场"), user=people[1].user, questions=questions, row=[0, 0, 0])
+    assert figures()[0] == 9
+    # A re-mark (the paper's points change): seen at once.
+    AttemptQuestion.objects.filter(attempt=paper, position=1).update(awarded=1)
+    Attempt.objects.filter(pk=paper.pk).update(score=1)
+    assert figures()[1]["首问负责"] == pytest.approx(3 / 3)
+    # Voided: no longer counted.
+    Attempt.objects.filter(pk=paper.pk).update(status=Attempt.Status.VOIDED)
+    assert figures() == (6, {"十个不准": 0.25, "首问负责": 1.0})
+    # A new statistics run is new evidence too: the next read computes again.
+    run = services.request_run(by=None)
+    services.run_statistics(run_id=run.pk)
+    with django_assert_max_num_queries(9) as captured:
+        figures()
+    assert len(captured) > 2
