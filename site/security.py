@@ -6,13 +6,18 @@ some inline scripts and styles of its own (inline panels, date pickers), so unde
 middleware sends settings.CONTENT_SECURITY_POLICY_ADMIN instead of dropping the header there.
 """
 
+import functools
 import json
 import math
 import re
 
-from csp.middleware import CSPMiddleware, PolicyParts
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware, PolicyParts
+from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,7 +27,66 @@ def admin_prefix() -> str:
     return reverse("wagtailadmin_home")
 
 
+# What a view or decorator may set on a response to change its policy (django-csp).
+_RESPONSE_POLICY = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+)
+_CSP_SETTINGS = {
+    "CONTENT_SECURITY_POLICY",
+    "CONTENT_SECURITY_POLICY_REPORT_ONLY",
+    "CONTENT_SECURITY_POLICY_ADMIN",
+}
+
+
+@functools.cache
+def _plain_policies(admin: bool) -> tuple[str, str]:
+    """The headers of a response that asks for nothing of its own (no nonce, no decorator): the
+    same for every such response, so built once per process (django-csp builds them anew each
+    time, about a quarter of a millisecond — an autosave's budget is two)."""
+    config = None
+    admin_policy = getattr(settings, "CONTENT_SECURITY_POLICY_ADMIN", None)
+    if admin and admin_policy:
+        config = admin_policy["DIRECTIVES"]
+    return (
+        build_policy(config=config, update=None, replace=None, nonce=None),
+        build_policy(config=None, update=None, replace=None, nonce=None, report_only=True),
+    )
+
+
+@receiver(setting_changed)
+def _forget_policies(*, setting, **kwargs) -> None:
+    if setting in _CSP_SETTINGS:
+        _plain_policies.cache_clear()
+
+
 class PathCSPMiddleware(CSPMiddleware):
+    def process_response(self, request, response):
+        if getattr(request, "_csp_nonce", None) is not None or any(
+            hasattr(response, name) for name in _RESPONSE_POLICY
+        ):
+            return super().process_response(request, response)
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response  # as django-csp: the debug pages
+        # As django-csp does, with the policy built once (_plain_policies).
+        csp, csp_ro = _plain_policies(request.path_info.startswith(admin_prefix()))
+        for header, value, exempt, setting in (
+            (HEADER, csp, "_csp_exempt", "CONTENT_SECURITY_POLICY"),
+            (HEADER_REPORT_ONLY, csp_ro, "_csp_exempt_ro", "CONTENT_SECURITY_POLICY_REPORT_ONLY"),
+        ):
+            if not value or header in response or getattr(response, exempt, False) is not False:
+                continue
+            prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
+            if not request.path_info.startswith(tuple(prefixes)):
+                response[header] = value
+        # A nonce asked for after the header is written is an error (as in django-csp).
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
     def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
         admin_policy = getattr(settings, "CONTENT_SECURITY_POLICY_ADMIN", None)
