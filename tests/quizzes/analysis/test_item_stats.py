@@ -219,3 +219,42 @@ def test_item_stats_json_on_the_demo_history(demo_org):
             assert row["discrimination"] is None and row["note"]
         elif row["discrimination"] is not None:
             assert -1 <= row["discrimination"] <= 1
+
+
+def test_key_point_hits_of_a_short_answer_with_weighted_points(staff_user):
+    """A short answer's key points as stored ({point, weight} or plain text) are named by their
+    text, so the marking's hits (accepted by a marker, or matched) count against them."""
+    from decimal import Decimal
+
+    from quizzes.models import AttemptQuestion
+
+    question = make_questions(1, prefix="short")[0]
+    the_exam = exam(title="简答题统计")
+    key = [{"point": "首问负责", "weight": "2"}, "一次告知"]
+    for number in range(1, 7):
+        attempt = sit(exam=the_exam, user=staff_user, questions=[], row=[], number=number)
+        matched = number % 2 == 0
+        AttemptQuestion.objects.create(
+            attempt=attempt,
+            position=1,
+            section_title="简答",
+            question=question,
+            type="short",
+            stem="请说明首问负责制。",
+            options=[],
+            answer_key=key,
+            max_score=Decimal(3),
+            response="首问负责",
+            awarded=Decimal(2 if matched else 0),
+            marking=[
+                {"point": "首问负责", "matched": matched, "accepted": None},
+                {"point": "一次告知", "matched": True, "accepted": False},
+            ],
+        )
+        Attempt.objects.filter(pk=attempt.pk).update(score=2 if matched else 0, max_score=3)
+    item = by_code(itemstats.compute(exam_id=the_exam.pk))[question.code]
+    assert item.key_points == [
+        {"point": "首问负责", "hits": 3, "share": 0.5},
+        {"point": "一次告知", "hits": 0, "share": 0.0},  # the marker did not accept it
+    ]
+    assert item.facility == pytest.approx(1 / 3, abs=1e-4)
