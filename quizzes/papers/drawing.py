@@ -24,7 +24,8 @@ from ..bank.models import (
 )
 from ..practice.models import AnswerRecord
 from .models import Attempt, AttemptMaterial, AttemptQuestion, Blueprint, BlueprintSection
-from .reveals import RevealingPair, facts_of, revealing_pairs
+from .reveals import PairFacts, RevealingPair, facts_of, revealing_pairs
+from .reveals import _normal as normal_point  # how revealing_pairs groups by knowledge point
 
 
 class DrawError(Exception):
@@ -330,6 +331,13 @@ class _Draw:
     exclusions: _Exclusions
     report: DrawReport | None
     chosen: set[int] = field(default_factory=set)  # every question in the paper so far
+    facts: dict[int, PairFacts] = field(default_factory=dict)  # what reveals compares, by key
+
+    def facts_of(self, question: Question) -> PairFacts:
+        found = self.facts.get(question.pk)
+        if found is None:
+            found = self.facts[question.pk] = facts_of(question)
+        return found
 
     def clash(self, key: int) -> tuple[int, int] | None:
         return self.exclusions.clash(key, self.chosen)
@@ -597,7 +605,10 @@ def _draw_materials(
 
 
 def _sections(blueprint: Blueprint) -> list[BlueprintSection]:
-    sections = list(blueprint.sections.order_by("sort_order", "pk"))
+    """The sections in order; no query when the caller prefetched them (prefetch_related)."""
+    sections = sorted(
+        blueprint.sections.all(), key=lambda section: (section.sort_order, section.pk)
+    )
     if not sections:
         raise DrawError(f"组卷规则“{blueprint.name}”还没有大题，无法抽题。")
     for section in sections:
@@ -634,8 +645,7 @@ def draw_paper(
         pools, materials = _draw_sections(blueprint, sections, subtree, bounds, draw)
         questions = _load_questions(pools, materials)
         while True:
-            in_paper = [questions[pk] for pk in sorted(draw.chosen)]
-            pairs = revealing_pairs(facts_of(question) for question in in_paper)
+            pairs = revealing_pairs(draw.facts_of(questions[pk]) for pk in sorted(draw.chosen))
             new_pairs = [pair for pair in pairs if exclusions.add_revealing(pair)]
             if not new_pairs:
                 return _assemble(blueprint, sections, pools, materials, draw.rng, questions)
@@ -723,10 +733,17 @@ def _replace_revealing(pairs, pools: list[_Pool], questions: dict, draw: _Draw) 
                 break
             if pk in draw.chosen or draw.clash(pk) is not None or pk not in questions:
                 continue
-            paper = [facts_of(questions[key]) for key in sorted(draw.chosen)]
+            spare = draw.facts_of(questions[pk])
+            point = normal_point(spare.knowledge_point)
+            # Only questions of the spare's knowledge point can pair with it.
+            paper = [
+                facts
+                for facts in (draw.facts_of(questions[key]) for key in sorted(draw.chosen))
+                if point and normal_point(facts.knowledge_point) == point
+            ]
             found = [
                 pair
-                for pair in revealing_pairs([*paper, facts_of(questions[pk])])
+                for pair in revealing_pairs([*paper, spare])
                 if pk in (pair.asked_id, pair.statement_id)
             ]
             if found:
@@ -744,10 +761,13 @@ def _replace_revealing(pairs, pools: list[_Pool], questions: dict, draw: _Draw) 
 
 
 def _load_questions(pools, materials) -> dict[int, Question]:
-    """Every drawn question with its category and material (one query)."""
+    """Every drawn question with its category (and, when the paper holds materials, its material
+    and case), in one query. A pool never holds a material's sub-question, so a paper without
+    materials needs no join to them."""
     keys = [pk for pool in pools for pk in pool.picked]
     keys += [pk for units in materials.values() for unit in units for pk in unit.subquestions]
-    return Question.objects.select_related("category", "material", "material__case").in_bulk(keys)
+    related = ("category", "material", "material__case") if materials else ("category",)
+    return Question.objects.select_related(*related).in_bulk(keys)
 
 
 def _assemble(blueprint, sections, pools, materials, rng, questions) -> list[DrawnQuestion]:
