@@ -13,6 +13,7 @@ from wagtail.search.backends import get_search_backend
 
 from assessment.models import AssessmentMonth, AssessmentRecord, AuditEntry
 from portal.organisation.models import StaffProfile
+from portal.thesaurus.selectors import current_thesaurus
 from quizzes.bank.answers import validate_answer_key
 from quizzes.models import (
     AnswerRecord,
@@ -23,6 +24,7 @@ from quizzes.models import (
     Question,
     QuestionCategory,
     QuestionType,
+    SectionKind,
 )
 from quizzes.papers import services
 from quizzes.papers.drawing import draw_paper
@@ -82,7 +84,13 @@ def test_generates_the_sizes_asked_for_with_valid_questions(demo_org):
     assert states == {4: "locked", 5: "submitted"}  # June stays open
 
     blueprint = Blueprint.objects.get(name=loadgen.BLUEPRINT_NAME)
-    assert blueprint.sections.count() == 10 and blueprint.total_score == Decimal(100)
+    sections = list(blueprint.sections.order_by("sort_order"))
+    assert len(sections) == 11 and blueprint.total_score == Decimal(120)
+    # The case-analysis section (issue 14): whole seeded materials, about 25–30 % of the score.
+    case = sections[-1]
+    assert case.kind == SectionKind.MATERIALS
+    share = case.question_count * case.score_per_question / blueprint.total_score
+    assert Decimal("0.25") <= share <= Decimal("0.30")
     # bulk_create sends no signals: the generator indexes the questions itself.
     in_load_bank = Question.objects.filter(
         category_id__in=list(leaves.values_list("pk", flat=True))
@@ -132,7 +140,7 @@ def test_bad_sizes_are_refused_in_chinese(demo_org):
 # Query bounds of the benchmarked paths --------------------------------------------------------
 
 
-def test_drawing_100_from_10_sections_uses_at_most_10_queries(
+def test_drawing_100_from_10_sections_and_two_materials_uses_at_most_10_queries(
     demo_org, django_assert_max_num_queries
 ):
     generate(questions=3000, staff=50, months=0)
@@ -144,10 +152,14 @@ def test_drawing_100_from_10_sections_uses_at_most_10_queries(
     )
     with django_assert_max_num_queries(10):
         drawn = draw_paper(blueprint=blueprint, seed=2026, user=user)
-    assert len(drawn) == 100 and len({d.question.pk for d in drawn}) == 100
+    assert len({d.question.pk for d in drawn}) == len(drawn)
+    # Two whole seeded materials in the case section, 100 questions in the ten others.
+    in_materials = [d for d in drawn if d.material is not None]
+    assert len({d.material.pk for d in in_materials}) == 2
+    assert len(drawn) - len(in_materials) == 100
     # Enough unmet questions in every section: none of the met ones is drawn.
     assert not {d.question.pk for d in drawn} & {q.pk for q in met}
-    for section in blueprint.sections.all():
+    for section in blueprint.sections.exclude(kind=SectionKind.MATERIALS):
         picked = [d.question for d in drawn if d.section.pk == section.pk]
         top = section.categories.get()
         assert len(picked) == 10
@@ -157,7 +169,7 @@ def test_drawing_100_from_10_sections_uses_at_most_10_queries(
     assert [d.question.pk for d in again] == [d.question.pk for d in drawn]
 
 
-def test_submitting_and_grading_100_questions_uses_at_most_10_queries(
+def test_submitting_and_grading_the_load_paper_uses_at_most_10_queries(
     demo_org, django_assert_max_num_queries
 ):
     generate(questions=3000, staff=50, months=0)
@@ -165,17 +177,19 @@ def test_submitting_and_grading_100_questions_uses_at_most_10_queries(
     user = get_user_model().objects.get(username=loadgen.username(4))
     attempt = services.start_attempt(exam=exam, user=user, now=timezone.now())
     items = list(AttemptQuestion.objects.filter(attempt=attempt))
-    assert len(items) == 100
+    assert len([item for item in items if item.material_id is None]) == 100
+    assert any(item.material_id for item in items)  # and the case section's sub-questions
     for item in items:
         if item.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE):
             item.response = item.answer_key[0]
     AttemptQuestion.objects.bulk_update(items, ["response"])
+    current_thesaurus()  # built once per process and kept, as on a running server
     with django_assert_max_num_queries(10):
         services.submit_attempt(attempt_id=attempt.pk, now=timezone.now())
     attempt.refresh_from_db()
-    answered = sum(1 for item in items if item.response is not None)
     assert attempt.status == Attempt.Status.PENDING_REVIEW  # short answers wait for a marker
-    assert attempt.score >= answered  # one point each, every given answer right
+    # Every given answer right: at least their points (short answers wait for a marker).
+    assert attempt.score >= sum(item.max_score for item in items if item.response is not None)
     assert AnswerRecord.objects.filter(user=user, origin="exam").count() == sum(
         1 for item in items if item.type != QuestionType.SHORT
     )

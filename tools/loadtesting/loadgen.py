@@ -36,9 +36,11 @@ from quizzes.models import (
     Blueprint,
     BlueprintSection,
     Exam,
+    Material,
     Question,
     QuestionCategory,
     QuestionType,
+    SectionKind,
 )
 
 DEFAULT_SEED = 20260701
@@ -106,6 +108,13 @@ SECTION_TYPES = [
 ]
 SECTION_NUMERALS = "一二三四五六七八九十"
 QUESTIONS_PER_SECTION = 10
+# True/false questions are worth half a point, the others one: 90 points in the ten sections.
+HALF_POINT_TYPES = [[QuestionType.TRUE_FALSE]]
+# After the ten sections: a case-analysis section of two whole materials from the seeded bank
+# (each worth 15 points, the sum of its sub-questions), 30 of 120 points = 25 %, as issue 14 asks
+# of every monthly blueprint.
+CASE_SECTION_TITLE = "十一、案例分析题"
+CASE_MATERIALS, CASE_MATERIAL_SCORE = 2, Decimal(15)
 
 SCENES = [
     "客户来电反映家中突然停电",
@@ -420,6 +429,23 @@ def build_questions(*, questions: int, seed: int, result: LoadResult, progress=N
             progress(f"试题 {result.questions}/{len(missing)}")
 
 
+def _ensure_case_section(blueprint: Blueprint) -> None:
+    """Add the case-analysis section (also to a blueprint made before it existed) when the bank
+    holds enough active materials (the seed content's) to draw it."""
+    if blueprint.sections.filter(kind=SectionKind.MATERIALS).exists():
+        return
+    if Material.objects.filter(status=Material.Status.ACTIVE).count() < CASE_MATERIALS:
+        return
+    BlueprintSection.objects.create(
+        blueprint=blueprint,
+        title=CASE_SECTION_TITLE,
+        kind=SectionKind.MATERIALS,
+        sort_order=len(TOPICS),
+        question_count=CASE_MATERIALS,
+        score_per_question=CASE_MATERIAL_SCORE,
+    )
+
+
 def build_blueprint(*, result: LoadResult) -> Blueprint:
     blueprint = Blueprint.objects.filter(name=BLUEPRINT_NAME).first()
     if blueprint is None:
@@ -430,7 +456,7 @@ def build_blueprint(*, result: LoadResult) -> Blueprint:
         with transaction.atomic():
             blueprint = Blueprint.objects.create(
                 name=BLUEPRINT_NAME,
-                description="压测用：10 个大题各从一个一级分类（含下级）抽 10 道，共 100 题。",
+                description="压测用：10 个大题各从一个一级分类（含下级）抽 10 道，共 100 题（判断题每题 0.5 分）；另有案例分析题 2 份材料（各 15 分）。",
                 status=Blueprint.Status.READY,
                 pass_mark=Decimal(60),
                 time_limit_minutes=90,
@@ -443,12 +469,13 @@ def build_blueprint(*, result: LoadResult) -> Blueprint:
                     title=f"{SECTION_NUMERALS[index]}、{topic}（{kinds}）",
                     sort_order=index,
                     question_count=QUESTIONS_PER_SECTION,
-                    score_per_question=Decimal(1),
+                    score_per_question=Decimal("0.5" if types in HALF_POINT_TYPES else 1),
                     types=types,
                 )
                 section.categories.set([tops[topic]])
                 section.save()  # a ParentalManyToManyField is written on save
         result.blueprints += 1
+    _ensure_case_section(blueprint)
     if not Exam.objects.filter(title=MOCK_EXAM_TITLE).exists():
         Exam.objects.create(
             title=MOCK_EXAM_TITLE,
