@@ -16,6 +16,7 @@ careful ORM path, which changes nothing the fast path did not and says exactly w
 from collections import OrderedDict
 from datetime import datetime, timedelta
 from threading import Lock
+from typing import NamedTuple
 
 from django.db import connection
 
@@ -66,6 +67,14 @@ def paper_shape(*, attempt_id=None, public_id=None, user_id=None) -> Shape:
     return shape
 
 
+class Stored(NamedTuple):
+    """A save the fast path made: the attempt's deadline and its exam (whose cached status
+    version the save's reply reads together with the paper's status, in one cache call)."""
+
+    deadline_at: datetime
+    exam_id: int
+
+
 def forget_shapes() -> None:
     with _shapes_lock:
         _shapes.clear()
@@ -80,9 +89,9 @@ def store_answer(
     attempt_id: int | None = None,
     public_id=None,
     user_id: int | None = None,
-) -> datetime | None:
-    """Store the answer in one statement; the attempt's deadline, or None if the fast path does
-    not apply (nothing was changed then)."""
+) -> Stored | None:
+    """Store the answer in one statement; the attempt's deadline and exam, or None if the fast
+    path does not apply (nothing was changed then)."""
     if connection.vendor != "postgresql":
         return None
     shape = paper_shape(attempt_id=attempt_id, public_id=public_id, user_id=user_id).get(position)
@@ -97,14 +106,14 @@ def store_answer(
     value = AttemptQuestion._meta.get_field("response").get_db_prep_save(response, connection)
     sql = (
         f"UPDATE {AttemptQuestion._meta.db_table} AS item SET response = %s, saved_at = %s "
-        f"FROM (SELECT id, deadline_at FROM {Attempt._meta.db_table} "
+        f"FROM (SELECT id, deadline_at, exam_id FROM {Attempt._meta.db_table} "
         f"WHERE {condition} AND status = %s AND deadline_at >= %s FOR NO KEY UPDATE) AS attempt "
         # The type is checked again so that a stale entry can only miss, never mis-store.
         "WHERE item.attempt_id = attempt.id AND item.position = %s AND item.type = %s "
-        "RETURNING attempt.deadline_at"
+        "RETURNING attempt.deadline_at, attempt.exam_id"
     )
     params = [value, now, *owner_params, Attempt.Status.IN_PROGRESS, now - grace, position, qtype]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return row[0] if row else None
+    return Stored(row[0], row[1]) if row else None

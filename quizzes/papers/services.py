@@ -142,6 +142,7 @@ def _locked_open_attempt(attempt_id: int) -> Attempt:
 class SaveResult:
     saved_at: datetime
     deadline_at: datetime
+    exam_id: int | None = None  # known on the fast path (the reply reads the status with it)
 
 
 def save_answer(
@@ -161,7 +162,7 @@ def save_answer(
     for every refusal, the question and its attempt are read together with the attempt's row
     locked (FOR UPDATE OF), so a save never slips in while submit_attempt grades.
     """
-    deadline_at = store_answer(
+    stored = store_answer(
         position=position,
         raw_response=raw_response,
         now=now,
@@ -170,8 +171,8 @@ def save_answer(
         public_id=public_id,
         user_id=getattr(user, "pk", None),
     )
-    if deadline_at is not None:
-        return SaveResult(saved_at=now, deadline_at=deadline_at)
+    if stored is not None:
+        return SaveResult(saved_at=now, deadline_at=stored.deadline_at, exam_id=stored.exam_id)
     # The careful path: every refusal, and every save on a database other than PostgreSQL.
     if attempt_id is not None:
         of_attempt, attempt_lookup = {"attempt_id": attempt_id}, {"pk": attempt_id}

@@ -64,18 +64,23 @@ def _read_attempt(public_id, generation) -> dict | None:
     }
 
 
-def _cached_entry(public_id) -> dict | None:
+def _cached_entry(public_id, exam_id: int | None = None) -> dict | None:
     """The attempt's status entry: from the cache while neither the attempt nor its exam changed
-    (two cache reads, no query), otherwise read from the database (two queries at most)."""
+    (two cache reads — one when the caller knows the exam, as a save does — and no query),
+    otherwise read from the database (two queries at most)."""
     key, generation_key = attempt_key(public_id), attempt_generation_key(public_id)
-    found = cache.get_many([key, generation_key])
+    keys = [key, generation_key]
+    if exam_id is not None:
+        keys.append(exam_version_key(exam_id))
+    found = cache.get_many(keys)
     entry, generation = found.get(key), found.get(generation_key)
-    if (
-        entry is not None
-        and entry["generation"] == generation
-        and entry["exam_version"] == cache.get(exam_version_key(entry["exam_id"]))
-    ):
-        return entry
+    if entry is not None and entry["generation"] == generation:
+        if exam_id is not None and entry["exam_id"] == exam_id:
+            version = found.get(exam_version_key(exam_id))
+        else:
+            version = cache.get(exam_version_key(entry["exam_id"]))
+        if entry["exam_version"] == version:
+            return entry
     entry = _read_attempt(public_id, generation)
     if entry is not None:
         cache.set(key, entry, STATUS_TIMEOUT)
@@ -97,10 +102,13 @@ def message_for(entry: dict) -> str:
     return ""
 
 
-def paper_status(*, public_id, user_id: int, now: datetime) -> dict | None:
+def paper_status(
+    *, public_id, user_id: int, now: datetime, exam_id: int | None = None
+) -> dict | None:
     """The paper's status as the page reads it (JSON-ready), or None when there is no such
-    attempt of this person (the view answers 404). No query while the cached entry holds."""
-    entry = _cached_entry(public_id)
+    attempt of this person (the view answers 404). No query while the cached entry holds; the
+    attempt's exam, when the caller knows it, saves a cache call."""
+    entry = _cached_entry(public_id, exam_id)
     if entry is None or entry["user_id"] != user_id:
         return None
     remaining = entry["deadline"] - now.timestamp()

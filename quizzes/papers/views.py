@@ -137,7 +137,9 @@ def save_answer(request, public_id):
             "saved_at_display": local.strftime("%H:%M:%S"),
             "remaining_seconds": max(0, int((result.deadline_at - now).total_seconds())),
             # What the status poll would say (from the cache): a save also brings news.
-            "status": sitting.paper_status(public_id=public_id, user_id=request.user.pk, now=now),
+            "status": sitting.paper_status(
+                public_id=public_id, user_id=request.user.pk, now=now, exam_id=result.exam_id
+            ),
         }
     )
 
