@@ -55,6 +55,7 @@ class QuestionViewSet(QuizViewSet):
     # Question.sort_order_field orders a material's sub-questions, not the question list.
     sort_order_field = None
     bulk_usage_view_class = bank_admin.QuestionUsageView
+    bulk_retire_view_class = bank_admin.QuestionRetireView
     report_view_class = material_admin.BankReportView
     filterset_class = QuestionFilterSet
     # Plain substring search on the stem and code: exact for Chinese, no index needed.
@@ -102,12 +103,18 @@ class QuestionViewSet(QuizViewSet):
 
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(
-            bulk_usage_url_name=self.get_url_name("bulk_usage"), **kwargs
+            bulk_usage_url_name=self.get_url_name("bulk_usage"),
+            bulk_retire_url_name=self.get_url_name("bulk_retire"),
+            **kwargs,
         )
 
     @property
     def bulk_usage_view(self):
         return self.construct_view(self.bulk_usage_view_class)
+
+    @property
+    def bulk_retire_view(self):
+        return self.construct_view(self.bulk_retire_view_class)
 
     @property
     def report_view(self):
@@ -116,6 +123,7 @@ class QuestionViewSet(QuizViewSet):
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
             path("set-usage/", self.bulk_usage_view, name="bulk_usage"),
+            path("retire/", self.bulk_retire_view, name="bulk_retire"),
             path("report/", self.report_view, name="report"),
         ]
 

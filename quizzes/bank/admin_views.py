@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from django import forms
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -21,6 +21,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 
 from ..admin_base import GuardedDeleteView, RowTitleColumn, field_column
+from ..analysis import services as analysis_services
 from ..analysis.selectors import listing_flags, with_latest_statistics
 from .answers import BLANK, LETTERS, format_answer
 from .choices import QuestionType, QuestionUsage
@@ -88,6 +89,7 @@ FIGURE_SORTS = {"ia_facility", "ia_discrimination"}
 
 class QuestionIndexView(generic.IndexView):
     bulk_usage_url_name = None
+    bulk_retire_url_name = None
 
     @cached_property
     def header_buttons(self):
@@ -99,6 +101,14 @@ class QuestionIndexView(generic.IndexView):
                 url=reverse(self.bulk_usage_url_name) + (f"?{query}" if query else ""),
                 icon_name="tasks",
                 priority=40,
+            )
+        )
+        buttons.append(
+            Button(
+                "批量停用",
+                url=reverse(self.bulk_retire_url_name) + (f"?{query}" if query else ""),
+                icon_name="cross",
+                priority=45,
             )
         )
         buttons.append(
@@ -239,6 +249,88 @@ class QuestionUsageView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormV
         messages.success(
             self.request, f"已将 {changed} 道试题的用途设为“{QuestionUsage(usage).label}”。"
         )
+        return redirect(self.request.get_full_path())
+
+
+class QuestionRetireForm(forms.Form):
+    reason = forms.CharField(
+        label="停用原因",
+        max_length=200,
+        error_messages={
+            "required": analysis_services.REASON_REQUIRED,
+            "max_length": analysis_services.REASON_TOO_LONG,
+        },
+        help_text="例如：区分度为负，答案待核实。记入试题的停用原因和试题分析的操作记录。",
+    )
+    codes = forms.CharField(
+        label="只停用这些编码（可选）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="每行或用逗号分隔一个试题编码；留空则停用上面筛选出的全部试题。",
+    )
+
+    def clean_codes(self) -> list[str]:
+        text = self.cleaned_data.get("codes", "")
+        return [code for code in re.split(r"[\s,，、]+", text) if code]
+
+
+class QuestionRetireView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
+    """批量停用: set the questions the list's filters select (a flag of the latest statistics,
+    say), or some of their codes, to 停用 with a reason — the same service as the 试题分析
+    report's, logged per question."""
+
+    model = Question
+    permission_required = "change"
+    template_name = "quizzes/admin/question_retire.html"
+    page_title = "批量停用试题"
+    header_icon = "cross"
+    form_class = QuestionRetireForm
+
+    @cached_property
+    def filters(self) -> QuestionFilterSet:
+        return QuestionFilterSet(self.request.GET or None, queryset=Question.objects.all())
+
+    def selected(self) -> QuerySet[Question]:
+        if self.filters.is_bound and self.filters.is_valid():
+            return self.filters.qs
+        return Question.objects.all()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        by_status = dict(self.selected().order_by().values_list("status").annotate(n=Count("pk")))
+        context.update(
+            filters=self.filters,
+            active_count=sum(n for status, n in by_status.items() if status != "retired"),
+            retired_count=by_status.get(Question.Status.RETIRED, 0),
+            filtered=self.filters.is_bound,
+        )
+        return context
+
+    def form_valid(self, form):
+        questions = self.selected()
+        codes = form.cleaned_data["codes"]
+        if not codes and not self.filters.is_bound:
+            form.add_error("codes", "没有筛选条件时请填写要停用的编码，以免停用整个题库。")
+            return self.form_invalid(form)
+        if codes:
+            missing = missing_codes(questions, codes)
+            if missing:
+                form.add_error(
+                    "codes", "以下编码不存在或不在筛选范围内：" + "、".join(missing[:20])
+                )
+                return self.form_invalid(form)
+            questions = questions.filter(code__in=codes)
+        if not questions.exclude(status=Question.Status.RETIRED).exists():
+            form.add_error(None, "所选试题都已停用，没有可停用的试题。")
+            return self.form_invalid(form)
+        try:
+            count = analysis_services.retire_questions(
+                questions=questions, reason=form.cleaned_data["reason"], by=self.request.user
+            )
+        except analysis_services.AnalysisError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        messages.success(self.request, f"已停用 {count} 道试题。")
         return redirect(self.request.get_full_path())
 
 

@@ -110,3 +110,53 @@ def test_queries_do_not_grow_with_rows(analysed, django_assert_max_num_queries):
         listed = codes(client.get(QUESTIONS, {"ordering": "ia_discrimination"}))
     assert len(listed) == 50
     assert sum(code.startswith("bulk-") for code in listed) == 46
+
+
+def test_bulk_retire_from_the_list_by_flag_needs_a_reason(analysed, editor_user):
+    from quizzes.analysis.models import EditorAction
+    from quizzes.models import Question
+
+    client, questions, few = analysed
+
+    def retired() -> set[int]:
+        return set(Question.objects.filter(status="retired").values_list("pk", flat=True))
+
+    before = retired()
+    assert "批量停用" in client.get(QUESTIONS).content.decode()
+    url = QUESTIONS + "retire/?flag=too_hard"
+    page = client.get(url)
+    assert page.status_code == 200 and "筛选出 <strong>1</strong> 道未停用的试题" in (
+        page.content.decode()
+    )
+    # No reason: refused in Chinese, nothing changed.
+    html = client.post(url, {"reason": "  "}).content.decode()
+    assert "请填写停用原因" in html
+    assert retired() == before
+    # No filter and no codes: refused (never the whole bank at once).
+    html = client.post(QUESTIONS + "retire/", {"reason": "整理题库"}).content.decode()
+    assert "没有筛选条件时请填写要停用的编码" in html
+    assert retired() == before
+    # A code outside the filter: named, nothing changed.
+    html = client.post(url, {"reason": "答案待核实", "codes": questions[0].code}).content.decode()
+    assert "不存在或不在筛选范围内" in html and questions[0].code in html
+    assert retired() == before
+    # With a reason: the flagged question only, logged as the report's 停用 is.
+    response = client.post(url, {"reason": "得分率过低，题干待核实"})
+    assert response.status_code == 302
+    assert retired() == before | {questions[3].pk}
+    assert Question.objects.get(pk=questions[3].pk).retire_reason == "得分率过低，题干待核实"
+    entry = EditorAction.objects.get()
+    assert (entry.kind, entry.code, entry.by) == ("retire", questions[3].code, editor_user)
+    # Again: nothing left to retire, said so.
+    html = client.post(url, {"reason": "再停一次"}).content.decode()
+    assert "所选试题都已停用" in html
+    assert EditorAction.objects.count() == 1
+
+
+def test_bulk_retire_is_for_editors_only(client, staff_user, team_leader):
+    for user in (staff_user, team_leader):
+        client.force_login(user)
+        assert client.post(QUESTIONS + "retire/?flag=too_hard", {"reason": "x"}).status_code in (
+            302,
+            403,
+        )
