@@ -17,7 +17,7 @@ from assessment.listeners import records_at_once, refresh_exam_record
 from assessment.models import AssessmentRecord, AuditEntry, HeldScoreChange
 from portal.months import month_of
 from portal.organisation.models import Unit
-from quizzes.models import Attempt, QuestionType
+from quizzes.models import Attempt, Exam, QuestionType
 from quizzes.papers import scheduling, services
 from tests.quizzes.factories import make_blueprint, make_exam
 from tests.worker import run_queue
@@ -147,3 +147,30 @@ def test_inside_records_at_once_the_record_is_recomputed_without_a_job(team_lead
     assert record_jobs() == []
     record = AssessmentRecord.objects.get(profile__user=staff_user, month=exam.month)
     assert record.exam_score == Decimal("100.00")
+
+
+def test_the_load_tests_check_waits_for_the_record_jobs_then_checks_the_records(
+    monkeypatch, team_leader, staff_user
+):
+    from tools.loadtesting import load_exam
+
+    monkeypatch.setattr(load_exam, "RECORD_JOBS_WAIT_SECONDS", 0)
+    exam = monthly_exam(team_leader)
+    attempt = answered(exam, staff_user, right=3)
+    services.submit_attempt(attempt_id=attempt.pk, now=timezone.now())
+    # As tests/load/end_exam.py does: the window closes and the results are released.
+    Exam.objects.filter(pk=exam.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    assert services.release_due_results(now=timezone.now()) == 1
+    submitted = [str(attempt.public_id)]
+    before = load_exam.verify_load_run(exam_id=exam.pk, events=[], submitted=submitted)
+    assert not before.ok and before.records_checked == 0
+    assert any("仍有 1 个记录任务未完成" in problem for problem in before.grading_problems)
+
+    assert run_queue() == 1  # the worker drains the queue
+    after = load_exam.verify_load_run(exam_id=exam.pk, events=[], submitted=submitted)
+    assert after.ok and after.graded_once == 1 and after.records_checked == 1
+
+    # A record that lost the exam's result is found.
+    AssessmentRecord.objects.filter(profile__user=staff_user).update(exam_state="none")
+    lost = load_exam.verify_load_run(exam_id=exam.pk, events=[], submitted=submitted)
+    assert not lost.ok and "考核记录考试状态为 none，应为 已出分" in lost.grading_problems[0]

@@ -1,12 +1,15 @@
 """Load and crash tests (`make loadtest`, `make crashtest`): many simulated staff sit one monthly
 exam against the production-mode server; afterwards the database must hold every answer the server
-acknowledged, and every attempt must have been graded exactly once.
+acknowledged, every attempt must have been graded exactly once, and (once the background worker
+has run the record jobs a monthly submit queues) every graded person's monthly assessment record
+must hold the exam's result.
 
 `prepare_load_exam` sets the exam up and signs the simulated staff in; `verify_load_run` is the
 check. Both are called by management commands of the same names; the HTTP client that plays the
 staff lives in tests/load/.
 """
 
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,12 +22,15 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from assessment.listeners import refresh_exam_record
+from assessment.models import AssessmentRecord
 from portal.organisation.models import Position, StaffProfile, Unit
 from portal.organisation.roles import Role, ensure_role_groups
 from quizzes.bank.answers import blank_count
 from quizzes.bank.seed import DEMO_SECTIONS
-from quizzes.models import AnswerRecord, Attempt, AttemptQuestion, Blueprint
+from quizzes.models import AnswerRecord, Attempt, AttemptQuestion, Blueprint, Exam
 from quizzes.papers.grading import normalise_response
 from quizzes.papers.scheduling import ExamPlan, schedule_exam
 from quizzes.papers.services import ensure_blueprint
@@ -192,6 +198,7 @@ class VerifyResult:
     attempts: int = 0
     graded_once: int = 0
     grading_problems: list[str] = field(default_factory=list)
+    records_checked: int = 0  # graded people whose monthly record holds the exam's result
 
     @property
     def ok(self) -> bool:
@@ -281,3 +288,61 @@ def _verify_grading(exam_id: int, submitted: list[str], result: VerifyResult) ->
             result.grading_problems.append(f"{label}：" + "；".join(problems))
         else:
             result.graded_once += 1
+    _verify_records(exam_id, attempts, result)
+
+
+# How long the check waits for the background worker to run the queued record jobs.
+RECORD_JOBS_WAIT_SECONDS = 300
+
+
+def record_jobs_pending() -> int:
+    return DBTaskResult.objects.filter(
+        task_path=refresh_exam_record.module_path, status__in=["READY", "RUNNING"]
+    ).count()
+
+
+def _verify_records(exam_id: int, attempts: list[Attempt], result: VerifyResult) -> None:
+    """A monthly exam's submit queues a job that recomputes the person's record: once the worker
+    has drained them (waiting at most RECORD_JOBS_WAIT_SECONDS), every graded person's record for
+    the month must hold a result, and no record job may have failed."""
+    month = Exam.objects.filter(pk=exam_id).values_list("month", flat=True).first()
+    graded = [
+        attempt
+        for attempt in attempts
+        if attempt.status in (Attempt.Status.GRADED, Attempt.Status.PENDING_REVIEW)
+    ]
+    if month is None or not graded:
+        return
+    deadline = time.monotonic() + RECORD_JOBS_WAIT_SECONDS
+    while (pending := record_jobs_pending()) and time.monotonic() < deadline:
+        time.sleep(1)
+    if pending:
+        result.grading_problems.append(
+            f"考核记录：等待 {RECORD_JOBS_WAIT_SECONDS} 秒后仍有 {pending} 个记录任务未完成"
+        )
+    failed = DBTaskResult.objects.filter(
+        task_path=refresh_exam_record.module_path, status="FAILED"
+    ).count()
+    if failed:
+        result.grading_problems.append(f"考核记录：{failed} 个记录任务失败（见后台任务）")
+    records = {
+        user_id: (state, score)
+        for user_id, state, score in AssessmentRecord.objects.filter(
+            month=month, profile__user_id__in=[attempt.user_id for attempt in graded]
+        ).values_list("profile__user_id", "exam_state", "exam_score")
+    }
+    for attempt in graded:
+        state, score = records.get(attempt.user_id, (None, None))
+        # A paper with short answers waiting for marking is 未出分 (pending) in the record.
+        expected = (
+            AssessmentRecord.ExamState.GRADED
+            if attempt.status == Attempt.Status.GRADED
+            else AssessmentRecord.ExamState.PENDING
+        )
+        if state != expected or (expected == AssessmentRecord.ExamState.GRADED and score is None):
+            result.grading_problems.append(
+                f"{attempt.public_id}：已交卷，但 {month:%Y-%m} 的考核记录考试状态为 "
+                f"{state or '无记录'}，应为 {expected.label}"
+            )
+        else:
+            result.records_checked += 1

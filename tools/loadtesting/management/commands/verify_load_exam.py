@@ -39,6 +39,7 @@ class Command(BaseCommand):
             "missing": len(result.missing),
             "attempts": result.attempts,
             "graded_once": result.graded_once,
+            "records_checked": result.records_checked,
             "grading_problems": len(result.grading_problems),
             "examples": (result.missing + result.grading_problems)[:10],
         }
@@ -51,7 +52,8 @@ class Command(BaseCommand):
         if not skip_grading:
             self.stdout.write(
                 f"作答 {result.attempts} 份，恰好评分一次 {result.graded_once} 份，"
-                f"评分问题 {len(result.grading_problems)} 份。"
+                f"评分问题 {len(result.grading_problems)} 份；"
+                f"考核记录已核对 {result.records_checked} 人（后台任务完成后）。"
             )
         for line in summary["examples"]:
             self.stdout.write(f"  {line}")
