@@ -170,7 +170,11 @@ def bench_draw(runs: int) -> list[Row]:
     draw_paper(blueprint=blueprint, seed=0, user=user)  # warm up (connection, caches)
     with counting() as draw_queries:
         drawn = draw_paper(blueprint=blueprint, seed=1, user=user)
-    assert len(drawn) == 100 and len({d.question.pk for d in drawn}) == 100
+    assert len({d.question.pk for d in drawn}) == len(drawn)
+    materials = len({d.material.pk for d in drawn if d.material is not None})
+    paper = f"{blueprint.sections.count()} 个大题抽 {len(drawn)} 题" + (
+        f"（含案例分析材料 {materials} 份）" if materials else ""
+    )
     for run in range(runs):
         seed = 1000 + run
 
@@ -195,7 +199,7 @@ def bench_draw(runs: int) -> list[Row]:
     ratio = statistics.median(draw_times) / statistics.median(floor_times)
     return [
         Row(
-            f"抽题：{bank:,} 题库、10 个大题抽 100 题",
+            f"抽题：{bank:,} 题库、{paper}",
             runs,
             ms(statistics.median(draw_times)),
             ms(p95(draw_times)),
@@ -205,7 +209,7 @@ def bench_draw(runs: int) -> list[Row]:
             f"= {ratio:.1f} × 下限（逐次比值中位数 {statistics.median(ratios):.1f}）",
         ),
         Row(
-            "  下限：按主键读同样 100 道题（含分类）",
+            f"  下限：按主键读同样 {len(drawn)} 道题（含分类）",
             runs,
             ms(statistics.median(floor_times)),
             ms(p95(floor_times)),
@@ -248,7 +252,7 @@ def wrong_or_right(item: AttemptQuestion, right: bool):
 
 
 def answered_attempt(exam: Exam, user, rng: random.Random):
-    """A fresh attempt whose 100 answers are saved (80% right), ready to submit."""
+    """A fresh attempt whose answers are all saved (80% right), ready to submit."""
     now = timezone.now()
     attempt = services.start_attempt(exam=exam, user=user, now=now)
     items = list(AttemptQuestion.objects.filter(attempt=attempt))
@@ -265,8 +269,8 @@ def answered_attempt(exam: Exam, user, rng: random.Random):
 def bench_submit(runs: int) -> list[Row]:
     blueprint = Blueprint.objects.get(name=loadgen.BLUEPRINT_NAME)
     exams = [
-        ("交卷并评分：100 题（模拟考试）", Exam.objects.get(title=loadgen.MOCK_EXAM_TITLE)),
-        ("交卷并评分：100 题（月度考试，含考核记录）", monthly_exam(blueprint)),
+        ("交卷并评分：{n} 题（模拟考试）", Exam.objects.get(title=loadgen.MOCK_EXAM_TITLE)),
+        ("交卷并评分：{n} 题（月度考试，考核记录由后台任务更新）", monthly_exam(blueprint)),
     ]
     users = list(
         StaffProfile.objects.filter(employee_number__startswith=loadgen.UNIT_PREFIX)
@@ -276,10 +280,11 @@ def bench_submit(runs: int) -> list[Row]:
     rng = random.Random(11)
     rows = []
     for index, (label, exam) in enumerate(exams):
-        times, queries = [], []
+        times, queries, size = [], [], 0
         for run in range(runs + 1):  # the first is a warm-up
             user = users[index * (runs + 1) + run].user
             attempt = answered_attempt(exam, user, rng)
+            size = attempt.questions.count()
             with counting() as captured:
                 elapsed, result = timed(
                     lambda attempt=attempt: services.submit_attempt(
@@ -292,7 +297,7 @@ def bench_submit(runs: int) -> list[Row]:
                 queries.append(len(captured))
         rows.append(
             Row(
-                label,
+                label.format(n=size),
                 runs,
                 ms(statistics.median(times)),
                 ms(p95(times)),
@@ -622,13 +627,23 @@ def print_table(rows: list[Row], out=sys.stdout) -> None:
         )
 
 
+def flow_bench(runs: int) -> list[Row]:
+    """tests/bench/flow.py: one person's exam day page by page (imported here: it imports this)."""
+    from tests.bench.flow import bench_flow
+
+    return bench_flow(runs)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="性能基准（issue 7）")
     parser.add_argument("--runs", type=int, default=30, help="抽题、交卷的次数")
     parser.add_argument("--export-runs", type=int, default=5, help="导出的次数")
     parser.add_argument("--search-rounds", type=int, default=5, help="搜索的轮数")
     parser.add_argument("--analysis-runs", type=int, default=3, help="试题统计的次数")
-    parser.add_argument("--only", default="", help="只运行：draw,submit,export,search,analysis")
+    parser.add_argument("--flow-runs", type=int, default=15, help="考试日流程的人数")
+    parser.add_argument(
+        "--only", default="", help="只运行：draw,submit,flow,export,search,analysis"
+    )
     args = parser.parse_args()
     settings.DEBUG = False  # as in production: no query log kept in memory
     if connection.vendor != "postgresql":
@@ -643,6 +658,7 @@ def main() -> int:
     for key, bench, runs in [
         ("draw", bench_draw, args.runs),
         ("submit", bench_submit, max(5, args.runs // 2)),
+        ("flow", flow_bench, args.flow_runs),
         ("export", bench_exports, args.export_runs),
         ("search", bench_search, args.search_rounds),
         ("analysis", bench_analysis, args.analysis_runs),
