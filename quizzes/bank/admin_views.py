@@ -182,25 +182,64 @@ class QuestionIndexView(generic.IndexView):
         return buttons
 
 
+class CodesField(forms.CharField):
+    """Question codes, one per line or separated by commas (optional): a list of codes."""
+
+    def __init__(self, *, label: str, help_text: str):
+        super().__init__(
+            label=label,
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=help_text,
+        )
+
+    def clean(self, value) -> list[str]:
+        text = super().clean(value) or ""
+        return [code for code in re.split(r"[\s,，、]+", text) if code]
+
+
+class FilteredQuestionsMixin:
+    """A bulk action on the questions the admin list's filters select (its query string), or on
+    some of their codes."""
+
+    @cached_property
+    def filters(self) -> QuestionFilterSet:
+        return QuestionFilterSet(self.request.GET or None, queryset=Question.objects.all())
+
+    def selected(self) -> QuerySet[Question]:
+        if self.filters.is_bound and self.filters.is_valid():
+            return self.filters.qs
+        return Question.objects.all()
+
+    def chosen(self, form) -> QuerySet[Question] | None:
+        """The selected questions narrowed to the form's codes; None (with the form's error)
+        when a code is not among them."""
+        questions = self.selected()
+        codes = form.cleaned_data["codes"]
+        if not codes:
+            return questions
+        missing = missing_codes(questions, codes)
+        if missing:
+            form.add_error("codes", "以下编码不存在或不在筛选范围内：" + "、".join(missing[:20]))
+            return None
+        return questions.filter(code__in=codes)
+
+
 class QuestionUsageForm(forms.Form):
     usage = forms.ChoiceField(
         label="设为",
         choices=QuestionUsage.choices,
         error_messages={"required": "请选择用途。", "invalid_choice": "用途无效。"},
     )
-    codes = forms.CharField(
+    codes = CodesField(
         label="只改这些编码（可选）",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="每行或用逗号分隔一个试题编码；留空则修改上面筛选出的全部试题。",
     )
 
-    def clean_codes(self) -> list[str]:
-        text = self.cleaned_data.get("codes", "")
-        return [code for code in re.split(r"[\s,，、]+", text) if code]
 
-
-class QuestionUsageView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
+class QuestionUsageView(
+    FilteredQuestionsMixin, PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView
+):
     """批量设置用途: set 练习 / 考试专用 / 通用 for the questions the list's filters select (or
     a list of codes), in one UPDATE."""
 
@@ -211,15 +250,6 @@ class QuestionUsageView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormV
     header_icon = "tasks"
     form_class = QuestionUsageForm
     index_url_name = None
-
-    @cached_property
-    def filters(self) -> QuestionFilterSet:
-        return QuestionFilterSet(self.request.GET or None, queryset=Question.objects.all())
-
-    def selected(self) -> QuerySet[Question]:
-        if self.filters.is_bound and self.filters.is_valid():
-            return self.filters.qs
-        return Question.objects.all()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -234,16 +264,9 @@ class QuestionUsageView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormV
         return context
 
     def form_valid(self, form):
-        questions = self.selected()
-        codes = form.cleaned_data["codes"]
-        if codes:
-            missing = missing_codes(questions, codes)
-            if missing:
-                form.add_error(
-                    "codes", "以下编码不存在或不在筛选范围内：" + "、".join(missing[:20])
-                )
-                return self.form_invalid(form)
-            questions = questions.filter(code__in=codes)
+        questions = self.chosen(form)
+        if questions is None:
+            return self.form_invalid(form)
         usage = form.cleaned_data["usage"]
         changed = set_usage(questions=questions, usage=usage)
         messages.success(
@@ -262,19 +285,15 @@ class QuestionRetireForm(forms.Form):
         },
         help_text="例如：区分度为负，答案待核实。记入试题的停用原因和试题分析的操作记录。",
     )
-    codes = forms.CharField(
+    codes = CodesField(
         label="只停用这些编码（可选）",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="每行或用逗号分隔一个试题编码；留空则停用上面筛选出的全部试题。",
     )
 
-    def clean_codes(self) -> list[str]:
-        text = self.cleaned_data.get("codes", "")
-        return [code for code in re.split(r"[\s,，、]+", text) if code]
 
-
-class QuestionRetireView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
+class QuestionRetireView(
+    FilteredQuestionsMixin, PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView
+):
     """批量停用: set the questions the list's filters select (a flag of the latest statistics,
     say), or some of their codes, to 停用 with a reason — the same service as the 试题分析
     report's, logged per question."""
@@ -285,15 +304,6 @@ class QuestionRetireView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Form
     page_title = "批量停用试题"
     header_icon = "cross"
     form_class = QuestionRetireForm
-
-    @cached_property
-    def filters(self) -> QuestionFilterSet:
-        return QuestionFilterSet(self.request.GET or None, queryset=Question.objects.all())
-
-    def selected(self) -> QuerySet[Question]:
-        if self.filters.is_bound and self.filters.is_valid():
-            return self.filters.qs
-        return Question.objects.all()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -307,19 +317,12 @@ class QuestionRetireView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Form
         return context
 
     def form_valid(self, form):
-        questions = self.selected()
-        codes = form.cleaned_data["codes"]
-        if not codes and not self.filters.is_bound:
+        if not form.cleaned_data["codes"] and not self.filters.is_bound:
             form.add_error("codes", "没有筛选条件时请填写要停用的编码，以免停用整个题库。")
             return self.form_invalid(form)
-        if codes:
-            missing = missing_codes(questions, codes)
-            if missing:
-                form.add_error(
-                    "codes", "以下编码不存在或不在筛选范围内：" + "、".join(missing[:20])
-                )
-                return self.form_invalid(form)
-            questions = questions.filter(code__in=codes)
+        questions = self.chosen(form)
+        if questions is None:
+            return self.form_invalid(form)
         if not questions.exclude(status=Question.Status.RETIRED).exists():
             form.add_error(None, "所选试题都已停用，没有可停用的试题。")
             return self.form_invalid(form)
