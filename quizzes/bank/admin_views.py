@@ -94,23 +94,16 @@ class QuestionIndexView(generic.IndexView):
     @cached_property
     def header_buttons(self):
         buttons = super().header_buttons
+        # The bulk actions start from the list's current filters.
         query = self.request.GET.urlencode()
-        buttons.append(
-            Button(
-                "批量设置用途",
-                url=reverse(self.bulk_usage_url_name) + (f"?{query}" if query else ""),
-                icon_name="tasks",
-                priority=40,
+        suffix = f"?{query}" if query else ""
+        for label, url_name, icon, priority in (
+            ("批量设置用途", self.bulk_usage_url_name, "tasks", 40),
+            ("批量停用", self.bulk_retire_url_name, "cross", 45),
+        ):
+            buttons.append(
+                Button(label, url=reverse(url_name) + suffix, icon_name=icon, priority=priority)
             )
-        )
-        buttons.append(
-            Button(
-                "批量停用",
-                url=reverse(self.bulk_retire_url_name) + (f"?{query}" if query else ""),
-                icon_name="cross",
-                priority=45,
-            )
-        )
         buttons.append(
             Button(
                 "试题分析",
