@@ -847,10 +847,12 @@ def snapshot_paper(
     """The paper's rows, unsaved: each material once (its text, note and links copied), then
     every question, a sub-question pointing at its material's row. One query when the paper
     holds materials (their rule items), none otherwise."""
-    materials = list({d.material.pk: d.material for d in drawn if d.material is not None}.values())
+    # One object per material (each sub-question brought its own copy), so the prefetch serves all.
+    materials = {d.material.pk: d.material for d in drawn if d.material is not None}
     if materials:
         prefetch_related_objects(
-            materials, Prefetch("rules", queryset=RuleItem.objects.select_related("rule_set"))
+            list(materials.values()),
+            Prefetch("rules", queryset=RuleItem.objects.select_related("rule_set")),
         )
     rows: dict[int, AttemptMaterial] = {}
     items = []
@@ -859,7 +861,7 @@ def snapshot_paper(
         if item.material is not None:
             row = rows.get(item.material.pk)
             if row is None:
-                material = item.material
+                material = materials[item.material.pk]
                 row = rows[material.pk] = AttemptMaterial(
                     attempt=attempt,
                     position=len(rows) + 1,

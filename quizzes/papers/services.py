@@ -21,6 +21,7 @@ from ..practice.models import AnswerRecord
 from ..practice.services import record_results
 from . import disclosure
 from .autosave import store_answer
+from .bulk_rows import insert_rows
 from .drawing import DrawnQuestion, draw_paper, snapshot_paper
 from .grading import grade, marking_score, normalise_response
 from .models import (
@@ -65,15 +66,15 @@ def rules_snapshot(exam: Exam) -> dict:
 def store_paper(*, attempt: Attempt, drawn: list[DrawnQuestion], respond=None) -> None:
     """Write a drawn paper's snapshot: its materials (text and links copied), then its questions,
     a case-analysis sub-question pointing at its material. `respond(item)`, if given, fills each
-    question's answer first (the demo history's sittings). Two inserts, one more query when the
-    paper holds materials."""
+    question's answer first (the demo history's sittings). Two inserts (the questions by COPY on
+    PostgreSQL), one more query when the paper holds materials."""
     materials, items = snapshot_paper(drawn, attempt)
     if respond is not None:
         for item in items:
             respond(item)
     if materials:
         AttemptMaterial.objects.bulk_create(materials)
-    AttemptQuestion.objects.bulk_create(items)
+    insert_rows(AttemptQuestion, items)
 
 
 def paper_score(drawn: list[DrawnQuestion]) -> Decimal:
