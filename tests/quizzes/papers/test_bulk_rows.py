@@ -104,9 +104,12 @@ def test_the_copy_is_one_counted_statement_and_refuses_a_duplicate(staff_user):
         )
         for item in attempt.questions.all()
     ]
-    with CaptureQueriesContext(connection) as queries, pytest.raises(IntegrityError):
-        with transaction.atomic():
-            insert_rows(AttemptQuestion, again)
+    with (
+        CaptureQueriesContext(connection) as queries,
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+    ):
+        insert_rows(AttemptQuestion, again)
     statements = [
         query["sql"] for query in queries.captured_queries if "SAVEPOINT" not in query["sql"]
     ]
@@ -124,9 +127,8 @@ def test_a_row_pointing_at_an_unsaved_material_is_refused(staff_user):
     item.pk = None
     item.position = 2
     item.material = unsaved
-    with pytest.raises(ValueError):
-        with transaction.atomic():
-            insert_rows(AttemptQuestion, [item])
+    with pytest.raises(ValueError), transaction.atomic():
+        insert_rows(AttemptQuestion, [item])
     assert attempt.questions.count() == 1
 
 
