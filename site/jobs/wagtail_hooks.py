@@ -1,8 +1,8 @@
 """后台任务 in the Wagtail admin: every run of the background queue (django-tasks-db's
 DBTaskResult), failed runs first, newest first; each opens to its arguments, exception and
 traceback. Read-only for everyone, the superuser included (nothing here adds, edits or deletes a
-run); shown to whoever holds django_tasks_db.view_dbtaskresult (the superuser; HR has no admin
-access, see docs/deploy.md)."""
+run); shown to whoever holds django_tasks_database.view_dbtaskresult: the superuser and HR (人资), whose
+role grants it with admin access (portal.organisation.roles)."""
 
 import django_filters
 from django.db.models import Case, IntegerField, Value, When

@@ -22,6 +22,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "organisation.export_records",
         "organisation.view_staffprofile",
         "organisation.view_unit",
+        # The admin's 后台任务 (read-only): a background job that failed (a monthly record not
+        # refreshed, a notice not sent) is HR's to notice and follow up.
+        "wagtailadmin.access_admin",
+        "django_tasks_database.view_dbtaskresult",
     ],
     Role.EDITOR: ["wagtailadmin.access_admin"],
 }

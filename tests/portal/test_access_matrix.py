@@ -619,11 +619,12 @@ def test_post_without_csrf_token_is_refused(route, world):
 # Wagtail admin: a sample per role -----------------------------------------------------------------
 
 # Wagtail answers a signed-in person without admin access with a redirect to its login page, and
-# an editor without the permission with a redirect to the admin home ("DENIED").
+# an editor (or HR, there for 后台任务) without the permission with a redirect to the admin home
+# ("DENIED").
 DENIED = "denied"
-NO_ADMIN = {r: LOGIN for r in ("anonymous", "staff", "team_leader", "hall_head", "hr")}
+NO_ADMIN = {r: LOGIN for r in ("anonymous", "staff", "team_leader", "hall_head")} | {"hr": DENIED}
 ADMIN_MATRIX = {
-    "/admin/": {**NO_ADMIN, "editor": 200, "admin": 200},
+    "/admin/": {**NO_ADMIN, "hr": 200, "editor": 200, "admin": 200},
     "/admin/snippets/cases/qaitem/": {**NO_ADMIN, "editor": 200, "admin": 200},
     "/admin/snippets/cases/ruleitem/": {**NO_ADMIN, "editor": 200, "admin": 200},
     "/admin/quizzes/categories/": {**NO_ADMIN, "editor": 200, "admin": 200},
@@ -636,12 +637,15 @@ ADMIN_MATRIX = {
     "/admin/quizzes/imports/": {**NO_ADMIN, "editor": 200, "admin": 200},
     "/admin/assessment_audit/": {**NO_ADMIN, "editor": DENIED, "admin": 200},
     "/admin/assessment_schemes/": {**NO_ADMIN, "editor": DENIED, "admin": 200},
-    "/admin/units/": {**NO_ADMIN, "editor": DENIED, "admin": 200},
-    "/admin/staff_profiles/": {**NO_ADMIN, "editor": DENIED, "admin": 200},
+    # HR views people and units (its role's view permissions), read-only: no new or edit form.
+    "/admin/units/": {**NO_ADMIN, "hr": 200, "editor": DENIED, "admin": 200},
+    "/admin/units/new/": {**NO_ADMIN, "editor": DENIED, "admin": 200},
+    "/admin/staff_profiles/": {**NO_ADMIN, "hr": 200, "editor": DENIED, "admin": 200},
+    "/admin/staff_profiles/new/": {**NO_ADMIN, "editor": DENIED, "admin": 200},
     "/admin/users/": {**NO_ADMIN, "editor": DENIED, "admin": 200},
     "/admin/groups/": {**NO_ADMIN, "editor": DENIED, "admin": 200},
-    # Background jobs' runs, failed first (portal/jobs): the superuser only, read-only.
-    "/admin/jobs/": {**NO_ADMIN, "editor": DENIED, "admin": 200},
+    # Background jobs' runs, failed first (portal/jobs): the superuser and HR, read-only.
+    "/admin/jobs/": {**NO_ADMIN, "hr": 200, "editor": DENIED, "admin": 200},
 }
 
 

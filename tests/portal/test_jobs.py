@@ -1,6 +1,6 @@
 """Background jobs that fail (portal/jobs): a retried task runs again per its policy, each failed
-run stays in the queue's table, and the admin's 后台任务 listing shows them — to the superuser;
-HR and editors have no way in (HR has no admin access at all)."""
+run stays in the queue's table, and the admin's 后台任务 listing shows them, read-only, to the
+superuser and to HR; editors and staff have no way in."""
 
 from datetime import timedelta
 
@@ -140,11 +140,32 @@ def test_the_listing_is_read_only_even_for_the_superuser(admin_user_demo):
     assert DBTaskResult.objects.filter(task_path=always_failing_job.module_path).count() == 2
 
 
-def test_hr_and_editors_cannot_open_it(hr_user, editor_user, staff_user):
-    # HR and staff have no admin access: Wagtail sends them to its login page.
-    for user in (hr_user, staff_user):
-        response = admin_client(user).get("/admin/jobs/")
-        assert response.status_code == 302 and "/login/" in response["Location"]
+def test_hr_sees_a_failed_job_in_the_admin_and_cannot_change_it(hr_user):
+    always_failing_job.enqueue(label="人资可见")
+    run_queue()
+    failed = runs(always_failing_job)[0]
+    client = admin_client(hr_user)
+    html = client.get("/admin/").content.decode()
+    assert "/admin/jobs/" in html  # the menu item
+    listing = client.get("/admin/jobs/?status=FAILED")
+    assert listing.status_code == 200
+    assert "always_failing_job" in listing.content.decode()
+    assert "第 1 / 3 次，将再试" in listing.content.decode()
+    detail = client.get(f"/admin/jobs/inspect/{failed.pk}/")
+    assert detail.status_code == 200 and "模拟失败：人资可见" in detail.content.decode()
+    for url in (
+        "/admin/jobs/new/",
+        f"/admin/jobs/edit/{failed.pk}/",
+        f"/admin/jobs/delete/{failed.pk}/",
+    ):
+        assert client.post(url, {}).status_code in (302, 403, 404), url
+    assert DBTaskResult.objects.filter(pk=failed.pk, status="FAILED").exists()
+
+
+def test_staff_and_editors_cannot_open_it(editor_user, staff_user):
+    # Staff have no admin access: Wagtail sends them to its login page.
+    response = admin_client(staff_user).get("/admin/jobs/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
     # Editors reach the admin but not this listing.
     response = admin_client(editor_user).get("/admin/jobs/")
     assert response.status_code == 302 and response["Location"] == "/admin/"

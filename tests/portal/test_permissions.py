@@ -74,7 +74,14 @@ def test_navigation_follows_the_role(staff_user, team_leader, hr_user, editor_us
         "考核录入",
         "考核汇总",
     ]
-    assert labels(main_nav(hr_user)) == [*everyone, "人员", "阅卷", "班组考试", "考核汇总"]
+    assert labels(main_nav(hr_user)) == [
+        *everyone,
+        "人员",
+        "阅卷",
+        "班组考试",
+        "考核汇总",
+        "管理后台",
+    ]
     assert labels(main_nav(editor_user)) == [*everyone, "管理后台"]
     assert main_nav(AnonymousUser()) == []
     assert labels(team_nav(team_leader)) == [
