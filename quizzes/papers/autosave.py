@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from threading import Lock
 from typing import NamedTuple
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 
 from ..bank.answers import blank_count
@@ -89,9 +90,14 @@ def store_answer(
     attempt_id: int | None = None,
     public_id=None,
     user_id: int | None = None,
+    account_password: str | None = None,
 ) -> Stored | None:
     """Store the answer in one statement; the attempt's deadline and exam, or None if the fast
-    path does not apply (nothing was changed then)."""
+    path does not apply (nothing was changed then).
+
+    With `account_password` (the autosave view, which did not read the user's row: see
+    portal.organisation.session_user) the same statement also requires that the owner's account
+    is active and its password hash is still the one the session was checked against."""
     if connection.vendor != "postgresql":
         return None
     shape = paper_shape(attempt_id=attempt_id, public_id=public_id, user_id=user_id).get(position)
@@ -103,6 +109,14 @@ def store_answer(
     except ValueError:
         return None
     _, condition, owner_params, _ = _owner_condition(attempt_id, public_id, user_id)
+    if account_password is not None:
+        if user_id is None:
+            raise ValueError("account_password needs the owner's user_id")
+        condition += (
+            f" AND user_id IN (SELECT id FROM {get_user_model()._meta.db_table}"
+            " WHERE id = %s AND is_active AND password = %s)"
+        )
+        owner_params = [*owner_params, user_id, account_password]
     value = AttemptQuestion._meta.get_field("response").get_db_prep_save(response, connection)
     sql = (
         f"UPDATE {AttemptQuestion._meta.db_table} AS item SET response = %s, saved_at = %s "

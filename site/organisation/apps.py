@@ -9,10 +9,11 @@ class OrganisationConfig(AppConfig):
 
     def ready(self):
         # Signal receivers: the failed-login counter, the idle clock started at login.
-        from . import idle, throttle  # noqa: F401
+        from . import idle, session_user, throttle  # noqa: F401
         from .context_processors import connect_header_invalidation
         from .permission_names import rename_permissions
 
         connect_header_invalidation()
+        session_user.connect_invalidation()
 
         post_migrate.connect(rename_permissions, dispatch_uid="organisation.rename_permissions")

@@ -4,7 +4,7 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.signals import user_logged_in
 from django.http import JsonResponse
 from django.urls import reverse
@@ -46,7 +46,9 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated:
+        # The session says someone signed in (without reading their row: the autosave does not
+        # need it, see session_user); a session Django would refuse is ended by Django anyway.
+        if SESSION_KEY in request.session:
             now = int(clock())
             last = request.session.get(LAST_ACTIVITY)
             if isinstance(last, int) and now - last > settings.SESSION_IDLE_TIMEOUT:
