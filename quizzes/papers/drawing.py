@@ -760,6 +760,10 @@ def _replace_revealing(pairs, pools: list[_Pool], questions: dict, draw: _Draw) 
     return True
 
 
+# What a paper never shows nor checks: not read when the drawn questions are loaded.
+UNASKED_FIELDS = ("quote", "note", "source_note", "retire_reason", "created_at", "updated_at")
+
+
 def _load_questions(pools, materials) -> dict[int, Question]:
     """Every drawn question with its category (and, when the paper holds materials, its material
     and case), in one query. A pool never holds a material's sub-question, so a paper without
@@ -767,7 +771,7 @@ def _load_questions(pools, materials) -> dict[int, Question]:
     keys = [pk for pool in pools for pk in pool.picked]
     keys += [pk for units in materials.values() for unit in units for pk in unit.subquestions]
     related = ("category", "material", "material__case") if materials else ("category",)
-    return Question.objects.select_related(*related).in_bulk(keys)
+    return Question.objects.select_related(*related).defer(*UNASKED_FIELDS).in_bulk(keys)
 
 
 def _assemble(blueprint, sections, pools, materials, rng, questions) -> list[DrawnQuestion]:

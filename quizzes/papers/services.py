@@ -46,8 +46,14 @@ class AnswerRefused(ExamError):
     pass
 
 
-def attempts_used(*, exam: Exam, user) -> int:
-    return exam.attempts.filter(user=user).exclude(status=Attempt.Status.VOIDED).count()
+def _own_attempts(*, exam: Exam, user) -> tuple[Attempt | None, int, int]:
+    """The person's open attempt at the exam (if any), the attempts that count against the limit
+    (all but voided ones) and all of them: one query for a first start."""
+    statuses = list(exam.attempts.filter(user=user).values_list("pk", "status"))
+    open_ids = [pk for pk, status in statuses if status == Attempt.Status.IN_PROGRESS]
+    existing = Attempt.objects.get(pk=open_ids[0]) if open_ids else None
+    used = sum(1 for _, status in statuses if status != Attempt.Status.VOIDED)
+    return existing, used, len(statuses)
 
 
 def rules_snapshot(exam: Exam) -> dict:
@@ -84,7 +90,7 @@ def paper_score(drawn: list[DrawnQuestion]) -> Decimal:
 
 def start_attempt(*, exam: Exam, user, now: datetime) -> Attempt:
     """Resume the person's open attempt, or draw a new paper if the rules allow one."""
-    existing = exam.attempts.filter(user=user, status=Attempt.Status.IN_PROGRESS).first()
+    existing, used, sat = _own_attempts(exam=exam, user=user)
     if existing is not None:
         if now > existing.deadline_at + SAVE_GRACE:
             submit_attempt(attempt_id=existing.pk, now=now, auto=True)
@@ -97,7 +103,6 @@ def start_attempt(*, exam: Exam, user, now: datetime) -> Attempt:
         raise ExamError("本场考试不是安排给您的。")
     if user is not None and not makeup_eligible(exam=exam, user=user):
         raise ExamError("您已通过原考试，无需参加补考。")
-    used = attempts_used(exam=exam, user=user)
     allowed = exam.effective_attempts_allowed
     if allowed and used >= allowed:
         # The last attempt allowed may have been started a moment ago in another tab (after the
@@ -117,7 +122,7 @@ def start_attempt(*, exam: Exam, user, now: datetime) -> Attempt:
             attempt = Attempt.objects.create(
                 exam=exam,
                 user=user,
-                number=exam.attempts.filter(user=user).count() + 1,
+                number=sat + 1,
                 random_seed=seed,
                 rules=rules_snapshot(exam),
                 started_at=now,
@@ -280,8 +285,9 @@ def _store_grades(items: list[AttemptQuestion]) -> None:
         )
 
 
-def submit_attempt(*, attempt_id: int, now: datetime, auto: bool = False) -> Attempt:
-    """Grade and close the attempt. Submitting again (two tabs) returns the same result."""
+def submit_attempt(*, attempt_id: int, now: datetime, auto: bool = False, by=None) -> Attempt:
+    """Grade and close the attempt. Submitting again (two tabs) returns the same result. `by`:
+    the person submitting, if the caller has them at hand (the attempt's owner; else read)."""
     with transaction.atomic():
         # The exam comes along (it says whether the result counts for a month), locking only
         # the attempt's row.
@@ -343,7 +349,8 @@ def submit_attempt(*, attempt_id: int, now: datetime, auto: bool = False) -> Att
     if auto:
         announce_result(attempt, by=None, job="超时自动交卷")
     else:
-        announce_result(attempt, by=attempt.user, job="考生交卷")
+        owner = by if by is not None and by.pk == attempt.user_id else attempt.user
+        announce_result(attempt, by=owner, job="考生交卷")
     return attempt
 
 

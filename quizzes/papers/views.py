@@ -245,7 +245,7 @@ def submit(request, public_id):
     now = timezone.now()
     # The page's own submit at zero is the automatic one, if the server's clock says so too.
     time_up = request.POST.get("timeup") == "1" and now >= attempt.deadline_at - TIME_UP_TOLERANCE
-    attempt = services.submit_attempt(attempt_id=attempt.pk, now=now, auto=time_up)
+    attempt = services.submit_attempt(attempt_id=attempt.pk, now=now, auto=time_up, by=request.user)
     return redirect("quizzes:result", public_id=attempt.public_id)
 
 
