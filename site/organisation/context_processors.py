@@ -129,7 +129,9 @@ def forget_header(*, user_id: int | None) -> None:
         cache.delete(nav_cache_key(user_id))
 
 
-def _forget_saved_user(sender, instance, **kwargs) -> None:
+def _forget_saved_user(sender, instance, update_fields=None, **kwargs) -> None:
+    if update_fields is not None and set(update_fields) == {"last_login"}:
+        return  # a login: nothing the header shows
     forget_header(user_id=instance.pk)
 
 
@@ -149,12 +151,22 @@ def _forget_group_members(sender, instance, action, reverse, pk_set, **kwargs) -
             forget_header(user_id=user_id)
 
 
+def _build_at_login(sender, request=None, user=None, **kwargs) -> None:
+    """Built by the login request (next to its password check, a few ms more), so the first page
+    after it, usually the home page or 我的考试, reads nothing for the header."""
+    if user is not None:
+        forget_header(user_id=user.pk)
+        header_facts(user)
+
+
 def connect_header_invalidation() -> None:
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.signals import user_logged_in
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
     from .models import StaffProfile
 
+    user_logged_in.connect(_build_at_login, dispatch_uid="nav.login")
     user_model = get_user_model()
     post_save.connect(_forget_saved_user, sender=user_model, dispatch_uid="nav.user")
     post_delete.connect(_forget_saved_user, sender=user_model, dispatch_uid="nav.user_del")

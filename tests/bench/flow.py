@@ -182,7 +182,7 @@ def bench_flow(runs: int) -> list[Row]:
             str(sum(queries(name) for name in PAGES)),
             "各页 CPU 中位数之和 "
             + ms(sum(statistics.median(cpu(name)) for name in PAGES))
-            + "；经 django.test.Client，全部中间件",
+            + "；经 django.test.Client，全部中间件；页头（姓名、导航）登录时已生成",
         ),
         *rows,
         Row(
