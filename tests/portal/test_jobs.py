@@ -7,9 +7,12 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tasks.base import Task
 from django_tasks_db.models import DBTaskResult
 
 from portal.jobs.retry import JOB_ATTEMPT, POLICIES, retried_task
+from portal.jobs.wagtail_hooks import TASK_NAMES, task_label
 from tests.worker import run_queue
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +128,13 @@ def test_the_admin_listing_shows_failed_runs_first_with_their_run_number(admin_u
     assert "出错位置" in detail.content.decode()
 
 
+def assert_nothing_changes(client, run) -> None:
+    """No add, edit or delete of a run, whoever asks: it stays as it is."""
+    for url in ("/admin/jobs/new/", f"/admin/jobs/edit/{run.pk}/", f"/admin/jobs/delete/{run.pk}/"):
+        assert client.post(url, {}).status_code in (302, 403, 404), url
+    assert DBTaskResult.objects.filter(pk=run.pk, status="FAILED").exists()
+
+
 def test_the_listing_is_read_only_even_for_the_superuser(admin_user_demo):
     always_failing_job.enqueue(label="x")
     run_queue()
@@ -133,10 +143,7 @@ def test_the_listing_is_read_only_even_for_the_superuser(admin_user_demo):
     html = client.get("/admin/jobs/").content.decode()
     assert f"/admin/jobs/edit/{run.pk}/" not in html
     assert f"/admin/jobs/delete/{run.pk}/" not in html
-    for url in ("/admin/jobs/new/", f"/admin/jobs/edit/{run.pk}/", f"/admin/jobs/delete/{run.pk}/"):
-        response = client.post(url, {})
-        assert response.status_code in (302, 403, 404), url
-    assert DBTaskResult.objects.filter(pk=run.pk, status="FAILED").exists()
+    assert_nothing_changes(client, run)
     assert DBTaskResult.objects.filter(task_path=always_failing_job.module_path).count() == 2
 
 
@@ -153,13 +160,7 @@ def test_hr_sees_a_failed_job_in_the_admin_and_cannot_change_it(hr_user):
     assert "第 1 / 3 次，将再试" in listing.content.decode()
     detail = client.get(f"/admin/jobs/inspect/{failed.pk}/")
     assert detail.status_code == 200 and "模拟失败：人资可见" in detail.content.decode()
-    for url in (
-        "/admin/jobs/new/",
-        f"/admin/jobs/edit/{failed.pk}/",
-        f"/admin/jobs/delete/{failed.pk}/",
-    ):
-        assert client.post(url, {}).status_code in (302, 403, 404), url
-    assert DBTaskResult.objects.filter(pk=failed.pk, status="FAILED").exists()
+    assert_nothing_changes(client, failed)
 
 
 def test_staff_and_editors_cannot_open_it(editor_user, staff_user):
@@ -169,3 +170,13 @@ def test_staff_and_editors_cannot_open_it(editor_user, staff_user):
     # Editors reach the admin but not this listing.
     response = admin_client(editor_user).get("/admin/jobs/")
     assert response.status_code == 302 and response["Location"] == "/admin/"
+
+
+def test_every_job_is_named_in_chinese_in_the_listing():
+    """Each named path is a real task (a rename would show the bare path again), and the listing
+    shows the name with the path beside it."""
+    for path, name in TASK_NAMES.items():
+        assert isinstance(import_string(path), Task), path
+        label = task_label(DBTaskResult(task_path=path))
+        assert name in label and path in label
+    assert task_label(DBTaskResult(task_path="x.y.z")) == "x.y.z"
